@@ -1,0 +1,78 @@
+"""Content-addressed store: every response body kept once, named by its sha256.
+
+Writes are atomic (temporary file, fsync, rename) so a crawl killed mid-write never
+leaves a truncated blob under a real name, and a second write of the same bytes is a
+no-op, which makes the store safe to share between workers.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class BlobStore:
+    """Blobs under `root/ab/cd/<sha256>`; paths handed out are relative to the data dir."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def path(self, sha256: str) -> Path:
+        return self.root / sha256[:2] / sha256[2:4] / sha256
+
+    def relpath(self, sha256: str) -> str:
+        return f"{self.root.name}/{sha256[:2]}/{sha256[2:4]}/{sha256}"
+
+    def exists(self, sha256: str) -> bool:
+        return self.path(sha256).is_file()
+
+    def put(self, data: bytes) -> str:
+        """Store `data` and return its sha256; storing known bytes again writes nothing."""
+        digest = sha256_hex(data)
+        target = self.path(digest)
+        if target.is_file() and target.stat().st_size == len(data):
+            return digest
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return digest
+
+    def get(self, sha256: str) -> bytes:
+        return self.path(sha256).read_bytes()
+
+    def verify(self, sha256: str) -> bool:
+        """True when the stored bytes still hash to their name."""
+        p = self.path(sha256)
+        if not p.is_file():
+            return False
+        h = hashlib.sha256()
+        with p.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+        return h.hexdigest() == sha256
+
+    def iter_hashes(self):
+        for p in self.root.glob("??/??/*"):
+            if not p.name.startswith(".tmp-"):
+                yield p.name
+
+    def remove_partial_writes(self) -> int:
+        """Delete temporary files left by a process killed mid-write."""
+        n = 0
+        for p in self.root.glob("??/??/.tmp-*"):
+            p.unlink(missing_ok=True)
+            n += 1
+        return n

@@ -1,0 +1,282 @@
+"""The archive database: what was fetched, what it was judged to be, what documents it holds.
+
+SQLite through sqlite-utils, in WAL mode, committed after every fetch so that a process
+killed at any moment loses at most the response it was handling. Paths stored here are
+relative to the data directory, so the directory can be moved.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+import sqlite_utils
+
+SCHEMA_VERSION = 1
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+TABLES: dict[str, dict[str, Any]] = {
+    # one row per crawl invocation; a run still "running" when the next starts was killed
+    "runs": dict(
+        columns={"id": int, "started_at": str, "finished_at": str, "start_urls": str,
+                 "status": str, "resumed_from": int, "stats": str},
+        pk="id",
+    ),
+    # every network fetch (and every refusal or error) in order
+    "fetches": dict(
+        columns={"id": int, "run_id": int, "url": str, "final_url": str, "method": str,
+                 "status": int, "headers": str, "sha256": str, "bytes": int,
+                 "content_type": str, "fetched_at": str, "elapsed_ms": int, "error": str,
+                 "role": str, "warc_file": str, "warc_record_id": str},
+        pk="id",
+    ),
+    # each distinct body; `warc_*` name the first WARC record that carries it (for revisits)
+    "blobs": dict(
+        columns={"sha256": str, "bytes": int, "path": str, "first_url": str,
+                 "first_seen": str, "warc_record_id": str, "warc_date": str, "warc_uri": str},
+        pk="sha256",
+    ),
+    # the current state of each URL fetched successfully: what to serve on resume
+    "urls": dict(
+        columns={"url": str, "final_url": str, "status": int, "sha256": str, "headers": str,
+                 "etag": str, "last_modified": str, "first_seen": str, "last_seen": str,
+                 "last_run_id": int, "fetch_id": int, "role": str},
+        pk="url",
+    ),
+    # HTML pages read as articles or lists
+    "pages": dict(
+        columns={"url": str, "host": str, "title": str, "published_date": str,
+                 "page_metadata": str, "text": str, "sha256": str, "encoding": str,
+                 "first_seen": str, "last_seen": str},
+        pk="url",
+    ),
+    # the detection decision for each article page, with the words that decided it
+    "decisions": dict(
+        columns={"url": str, "is_disclosure": int, "reason": str, "detail": str, "kind": str,
+                 "fiscal_year": int, "department": str, "decided_at": str, "run_id": int},
+        pk="url",
+    ),
+    "documents": dict(
+        columns={"id": str, "detail_url": str, "title": str, "kind": str, "fiscal_year": int,
+                 "department": str, "published_date": str, "page_metadata": str,
+                 "text": str, "fingerprint": str, "portal": str, "status": str,
+                 "first_seen": str, "last_seen": str},
+        pk="id",
+    ),
+    "document_pages": dict(
+        columns={"document_id": str, "url": str, "role": str, "first_seen": str},
+        pk=("document_id", "url"),
+    ),
+    "document_files": dict(
+        columns={"document_id": str, "url": str, "position": int, "sha256": str,
+                 "content_type": str, "bytes": int, "filename": str, "error": str},
+        pk=("document_id", "url"),
+    ),
+    # what the parsers made of a document, per parser version
+    "parses": dict(
+        columns={"document_id": str, "parser_version": str, "parsed_at": str,
+                 "record": str, "errors": str, "input_fingerprint": str},
+        pk="document_id",
+    ),
+    # links seen but never followed because they leave the crawl's hosts
+    "offsite_links": dict(
+        columns={"url": str, "found_on": str, "first_seen": str},
+        pk="url",
+    ),
+}
+
+INDEXES = [
+    ("fetches", ["run_id"]),
+    ("fetches", ["url"]),
+    ("document_pages", ["url"]),
+    ("documents", ["fingerprint"]),
+]
+
+
+class ArchiveDB:
+    """Thin wrapper over the archive's SQLite file with the queries the project needs."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(self.path), timeout=60, isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        self.db = sqlite_utils.Database(conn)
+        self._ensure_schema()
+
+    def _ensure_schema(self) -> None:
+        for name, spec in TABLES.items():
+            self.db[name].create(spec["columns"], pk=spec["pk"], if_not_exists=True)
+        for table, cols in INDEXES:
+            self.db[table].create_index(cols, if_not_exists=True)
+        self.db.conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    def close(self) -> None:
+        self.db.conn.close()
+
+    # -- writing ----------------------------------------------------------------
+    # Writes go through plain SQL inside one explicit transaction: sqlite-utils' own
+    # writes commit as they go, which would split a fetch's rows across a kill -9.
+    @contextmanager
+    def tx(self):
+        conn = self.db.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def _insert(self, table: str, row: dict, on_conflict: str = "") -> int:
+        cols = ", ".join(f"[{c}]" for c in row)
+        marks = ", ".join("?" for _ in row)
+        cur = self.db.conn.execute(f"INSERT {on_conflict} INTO [{table}] ({cols}) VALUES ({marks})", list(row.values()))
+        return cur.lastrowid
+
+    def _upsert(self, table: str, row: dict) -> None:
+        pk = TABLES[table]["pk"]
+        keys = (pk,) if isinstance(pk, str) else pk
+        cols = ", ".join(f"[{c}]" for c in row)
+        marks = ", ".join("?" for _ in row)
+        sets = ", ".join(f"[{c}] = excluded.[{c}]" for c in row if c not in keys)
+        conflict = ", ".join(f"[{k}]" for k in keys)
+        self.db.conn.execute(
+            f"INSERT INTO [{table}] ({cols}) VALUES ({marks}) ON CONFLICT({conflict}) DO UPDATE SET {sets}",
+            list(row.values()))
+
+    # -- runs -----------------------------------------------------------------
+    def start_run(self, start_urls: list[str]) -> tuple[int, int | None]:
+        """Open a run; return (run id, id of the unfinished run it resumes, if any)."""
+        key = json.dumps(sorted(start_urls), ensure_ascii=False)
+        unfinished = self.db.execute(
+            "select id, resumed_from from runs where status = 'running' and start_urls = ? order by id desc limit 1",
+            [key],
+        ).fetchone()
+        # a run killed while resuming a killed run resumes the whole chain, from its first run
+        resumed = (unfinished[1] or unfinished[0]) if unfinished else None
+        with self.tx() as conn:
+            if unfinished:
+                conn.execute("update runs set status = 'interrupted' where id = ?", [unfinished[0]])
+            run_id = self._insert("runs", {"started_at": now_iso(), "start_urls": key, "status": "running",
+                                           "resumed_from": resumed})
+        return int(run_id), resumed
+
+    def finish_run(self, run_id: int, stats: dict) -> None:
+        with self.tx() as conn:
+            conn.execute("update runs set finished_at = ?, status = 'finished', stats = ? where id = ?",
+                         [now_iso(), json.dumps(stats, ensure_ascii=False, default=str), run_id])
+
+    # -- fetches and bodies ---------------------------------------------------
+    def record_fetch(self, row: dict, blob_path: str | None = None) -> int:
+        """Log one fetch; on success also remember the body and the URL's current state."""
+        row = {"fetched_at": now_iso(), **row}
+        with self.tx():
+            fetch_id = self._insert("fetches", row)
+            sha = row.get("sha256")
+            ok = sha and 200 <= (row.get("status") or 0) < 300
+            if sha:
+                self._insert("blobs", {"sha256": sha, "bytes": row.get("bytes"), "path": blob_path,
+                                       "first_url": row["url"], "first_seen": row["fetched_at"]}, "OR IGNORE")
+            if ok:
+                headers = json.loads(row.get("headers") or "{}")
+                existing = self.db.execute("select first_seen from urls where url = ?", [row["url"]]).fetchone()
+                self._upsert("urls", {"url": row["url"], "final_url": row.get("final_url"), "status": row.get("status"),
+                     "sha256": sha, "headers": row.get("headers"),
+                     "etag": _header(headers, "etag"), "last_modified": _header(headers, "last-modified"),
+                     "first_seen": existing[0] if existing else row["fetched_at"],
+                     "last_seen": row["fetched_at"], "last_run_id": row.get("run_id"), "fetch_id": fetch_id,
+                     "role": row.get("role")})
+        return fetch_id
+
+    def url_state(self, url: str) -> dict | None:
+        rows = list(self.db.query("select * from urls where url = ?", [url]))
+        return rows[0] if rows else None
+
+    def touch_url(self, url: str, run_id: int) -> None:
+        with self.tx():
+            self.db.execute("update urls set last_run_id = ?, last_seen = ? where url = ?", [run_id, now_iso(), url])
+
+    def set_url_role(self, url: str, role: str) -> None:
+        """Remember what a fetched URL turned out to be (article, list, attachment)."""
+        with self.tx():
+            self.db.execute("update urls set role = ? where url = ?", [role, url])
+
+    # -- pages, decisions, documents -------------------------------------------
+    def save_page(self, row: dict) -> None:
+        existing = self.db.execute("select first_seen from pages where url = ?", [row["url"]]).fetchone()
+        ts = now_iso()
+        row = {**row, "first_seen": existing[0] if existing else ts, "last_seen": ts}
+        with self.tx():
+            self._upsert("pages", row)
+
+    def save_decision(self, row: dict) -> None:
+        with self.tx():
+            self._upsert("decisions", {**row, "decided_at": now_iso()})
+
+    def save_offsite(self, url: str, found_on: str) -> None:
+        with self.tx():
+            self._insert("offsite_links", {"url": url, "found_on": found_on, "first_seen": now_iso()}, "OR IGNORE")
+
+    def document_for_url(self, url: str) -> str | None:
+        row = self.db.execute("select document_id from document_pages where url = ?", [url]).fetchone()
+        return row[0] if row else None
+
+    def document_by_fingerprint(self, fingerprint: str) -> str | None:
+        row = self.db.execute("select id from documents where fingerprint = ? order by first_seen limit 1",
+                              [fingerprint]).fetchone()
+        return row[0] if row else None
+
+    def save_document(self, doc: dict, files: list[dict], page_url: str, role: str) -> None:
+        """Insert or refresh a document, its page link and its files in one transaction."""
+        ts = now_iso()
+        with self.tx() as conn:
+            existing = conn.execute("select first_seen from documents where id = ?", [doc["id"]]).fetchone()
+            if existing and role == "duplicate":
+                conn.execute("update documents set last_seen = ? where id = ?", [ts, doc["id"]])
+            else:
+                self._upsert("documents", {**doc, "status": "active",
+                                           "first_seen": existing[0] if existing else ts, "last_seen": ts})
+                conn.execute("delete from document_files where document_id = ?", [doc["id"]])
+                for pos, f in enumerate(files):
+                    self._insert("document_files", {**f, "document_id": doc["id"], "position": pos}, "OR REPLACE")
+            self._insert("document_pages", {"document_id": doc["id"], "url": page_url, "role": role,
+                                            "first_seen": ts}, "OR IGNORE")
+
+    def documents(self) -> Iterator[dict]:
+        yield from self.db.query("select * from documents order by first_seen, id")
+
+    def document_pages(self, doc_id: str) -> list[dict]:
+        return list(self.db.query(
+            "select * from document_pages where document_id = ? order by role = 'duplicate', first_seen, url", [doc_id]))
+
+    def document_files(self, doc_id: str) -> list[dict]:
+        return list(self.db.query(
+            "select * from document_files where document_id = ? order by position", [doc_id]))
+
+    def save_parse(self, row: dict) -> None:
+        with self.tx():
+            self._upsert("parses", {**row, "parsed_at": now_iso()})
+
+    def parse_of(self, doc_id: str) -> dict | None:
+        rows = list(self.db.query("select * from parses where document_id = ?", [doc_id]))
+        return rows[0] if rows else None
+
+    def query(self, sql: str, params: Iterable[Any] = ()) -> list[dict]:
+        return list(self.db.query(sql, list(params)))
+
+
+def _header(headers: dict, name: str) -> str | None:
+    for k, v in headers.items():
+        if k.lower() == name:
+            return v[0] if isinstance(v, list) else v
+    return None

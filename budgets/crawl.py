@@ -1,0 +1,83 @@
+"""Run the Scrapy crawl in this process and summarise what the run found."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.utils.project import get_project_settings
+
+from archive.db import ArchiveDB
+from crawler.spiders.portal import PortalSpider
+
+
+def crawl_settings(data_dir: Path, overrides: dict | None = None):
+    settings = get_project_settings()
+    if "BOT_NAME" not in settings or settings.get("BOT_NAME") == "scrapybot":
+        settings.setmodule("crawler.settings", priority="project")
+    settings.set("BUDGETS_DATA", str(data_dir), priority="cmdline")
+    for key, value in (overrides or {}).items():
+        settings.set(key, value, priority="cmdline")
+    return settings
+
+
+def run_crawl(data_dir: Path, start_urls: list[str], overrides: dict | None = None) -> int:
+    """Crawl `start_urls` into the archive at `data_dir`; return the run id."""
+    process = CrawlerProcess(crawl_settings(data_dir, overrides), install_root_handler=True)
+    crawler = process.create_crawler(PortalSpider)
+    process.crawl(crawler, start_urls=start_urls)
+    process.start()
+    session = getattr(crawler, "_budgets_session", None)
+    if session is None:
+        raise RuntimeError("the crawl did not start; see the log above")
+    return session.run_id
+
+
+def run_summary(db: ArchiveDB, run_id: int) -> dict:
+    """Counts for one run: what was fetched, found, judged, and what failed."""
+    one = lambda sql, *p: db.db.execute(sql, p).fetchone()[0]  # noqa: E731
+    fetched_pages = one("select count(*) from fetches where run_id = ? and sha256 is not null "
+                        "and coalesce(role, '') != 'attachment'", run_id)
+    fetched_files = one("select count(*) from fetches where run_id = ? and sha256 is not null and role = 'attachment'", run_id)
+    errors: dict[str, int] = {}
+    for row in db.query("select error, status from fetches where run_id = ? and (error is not null or status >= 400)",
+                        [run_id]):
+        kind = f"HTTP {row['status']}" if row["status"] else (row["error"] or "").split(":")[0]
+        errors[kind] = errors.get(kind, 0) + 1
+    for row in db.query("select error from document_files where error is not null and document_id in "
+                        "(select id from documents)"):
+        errors["attachment: " + row["error"].split(":")[0]] = errors.get("attachment: " + row["error"].split(":")[0], 0) + 1
+    per_portal = {r["portal"]: r["n"] for r in db.query(
+        "select portal, count(*) as n from documents group by portal order by portal")}
+    not_disclosures = {r["reason"]: r["n"] for r in db.query(
+        "select reason, count(*) as n from decisions where is_disclosure = 0 and reason != 'list_page' "
+        "group by reason order by n desc")}
+    run = db.query("select stats from runs where id = ?", [run_id])
+    stats = json.loads(run[0]["stats"] or "{}") if run else {}
+    return {
+        "run_id": run_id,
+        "pages_fetched": fetched_pages,
+        "files_fetched": fetched_files,
+        "served_from_archive": stats.get("budgets/served_from_archive", 0),
+        "disclosures_per_portal": per_portal,
+        "duplicate_pages": one("select count(*) from document_pages where role = 'duplicate'"),
+        "not_disclosures": not_disclosures,
+        "offsite_links_recorded": one("select count(*) from offsite_links"),
+        "errors": errors,
+    }
+
+
+def format_summary(summary: dict) -> str:
+    lines = [
+        f"Run {summary['run_id']}: {summary['pages_fetched']} pages and {summary['files_fetched']} files fetched, "
+        f"{summary['served_from_archive']} answered from the archive",
+        "Disclosures per portal:",
+    ]
+    lines += [f"  {portal:<32} {n:>6}" for portal, n in summary["disclosures_per_portal"].items()] or ["  (none)"]
+    lines.append(f"  duplicate publications merged: {summary['duplicate_pages']}")
+    lines.append("Pages judged not to be disclosures:")
+    lines += [f"  {reason:<32} {n:>6}" for reason, n in summary["not_disclosures"].items()] or ["  (none)"]
+    lines.append(f"Off-host links recorded, not followed: {summary['offsite_links_recorded']}")
+    lines.append("Errors:")
+    lines += [f"  {kind:<32} {n:>6}" for kind, n in sorted(summary["errors"].items())] or ["  (none)"]
+    return "\n".join(lines)

@@ -1,0 +1,95 @@
+"""Decode HTML bodies from Chinese government portals into text.
+
+Portals often declare one charset in the HTTP header (a servlet container's
+default such as ISO-8859-1 or UTF-8) and another in ``<meta>`` (GBK), and only
+one of them is true. Browsers trust the header, and so show such pages
+garbled only when the header is wrong *and* a human notices; we would rather
+read the text correctly, so we decode under every declared charset and keep
+the one under which the bytes are clean and read as Chinese.
+
+Each candidate costs one linear decode and one linear character count; there
+are at most four candidates, so decoding stays linear in the body size.
+"""
+
+from __future__ import annotations
+
+import re
+
+from w3lib.encoding import (
+    html_body_declared_encoding,
+    http_content_type_encoding,
+    read_bom,
+    resolve_encoding,
+)
+
+# CJK ideographs, CJK punctuation and full-width forms: what Chinese prose is made of.
+_CJK = re.compile("[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
+# One decoding error outweighs this many Chinese characters read.
+_ERROR_WEIGHT = 10
+_FALLBACKS = ("utf-8", "gb18030")
+
+
+def _normalise(label: str | None) -> str | None:
+    """Map a charset label to a Python codec name, widening GB2312/GBK to GB18030."""
+    if not label:
+        return None
+    label = label.strip().strip("\"'")
+    if "charset=" in label.lower():
+        label = http_content_type_encoding(label) or ""
+    return resolve_encoding(label) if label else None
+
+
+def _score(body: bytes, encoding: str) -> tuple[int, str]:
+    """Return (plausibility, text) of ``body`` decoded as ``encoding``.
+
+    Plausibility counts Chinese characters read, minus a heavy penalty per
+    byte sequence that is invalid in that encoding.
+    """
+    try:
+        text = body.decode(encoding)
+        errors = 0
+    except UnicodeDecodeError:
+        text = body.decode(encoding, errors="replace")
+        errors = text.count("\ufffd")
+    return len(_CJK.findall(text)) - _ERROR_WEIGHT * errors, text
+
+
+def decode_html(body: bytes, header_charset: str | None) -> tuple[str, str]:
+    """Decode an HTML body; return ``(text, encoding used)``.
+
+    ``header_charset`` may be a bare label (``"gbk"``) or a whole Content-Type
+    value (``"text/html; charset=gbk"``). Order of evidence:
+
+    1. a byte-order mark wins outright;
+    2. a body that is valid UTF-8 and not pure ASCII is UTF-8 (GBK text is
+       practically never valid UTF-8);
+    3. otherwise the header charset, the ``<meta>`` charset, UTF-8 (a page
+       with one broken sequence) and GB18030 are scored, and the most
+       plausible wins, the header winning ties.
+    """
+    bom_encoding, bom = read_bom(body)
+    if bom_encoding and bom is not None:
+        return body[len(bom):].decode(bom_encoding, errors="replace"), bom_encoding
+
+    declared = [
+        enc
+        for enc in (_normalise(header_charset), html_body_declared_encoding(body))
+        if enc is not None
+    ]
+    if body.isascii():
+        encoding = declared[0] if declared else "utf-8"
+        return body.decode("ascii"), encoding
+
+    try:
+        return body.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+
+    candidates = list(dict.fromkeys([*declared, *_FALLBACKS]))
+    best: tuple[int, str, str] | None = None
+    for encoding in candidates:
+        score, text = _score(body, encoding)
+        if best is None or score > best[0]:
+            best = (score, text, encoding)
+    assert best is not None  # gb18030 is always a candidate
+    return best[1], best[2]

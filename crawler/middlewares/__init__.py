@@ -1,0 +1,1 @@
+"""Downloader middlewares: host and address guard, Retry-After, archive."""

@@ -1,0 +1,82 @@
+"""Archive every response as it arrives, and answer from the archive what need not be fetched.
+
+Sits after decompression and redirects, before retries: it sees each final body once per
+network fetch (a 503 that is retried is logged too) and stores it by sha256 before the
+spider sees it. A URL the archive already holds is answered from the archive when the
+session's resume rule says so (see `CrawlSession.serve_from_archive`), so a crawl killed
+with `kill -9` and started again downloads nothing it already has.
+"""
+from __future__ import annotations
+
+import json
+import time
+
+from scrapy import Request
+from scrapy.http import Response
+from scrapy.responsetypes import responsetypes
+
+from crawler.session import CrawlSession
+
+
+def headers_to_dict(headers) -> dict[str, list[str]]:
+    """Scrapy's byte headers as a JSON-able dict; undecodable bytes kept via latin-1."""
+    return {k.decode("latin-1"): [v.decode("latin-1") for v in vs] for k, vs in headers.items()}
+
+
+class ArchiveMiddleware:
+    def __init__(self, crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_request(self, request: Request):
+        request.meta.setdefault("budgets_started", time.monotonic())
+        if request.meta.get("no_archive_serve"):
+            return None
+        session = CrawlSession.of(self.crawler)
+        state = session.serve_from_archive(request.url)
+        if state is None:
+            return None
+        session.db.touch_url(request.url, session.run_id)
+        session.served_from_archive += 1
+        self.crawler.stats.inc_value("budgets/served_from_archive")
+        headers = {k: v for k, v in json.loads(state["headers"] or "{}").items()}
+        body = session.archive.blobs.get(state["sha256"])
+        cls = responsetypes.from_args(headers={k: v[0] for k, v in headers.items() if v}, url=request.url, body=body)
+        request.meta["sha256"] = state["sha256"]
+        return cls(url=state["final_url"] or request.url, status=state["status"], headers=headers,
+                   body=body, request=request, flags=["archive"])
+
+    def process_response(self, request: Request, response: Response):
+        if "archive" in response.flags:
+            return response
+        session = CrawlSession.of(self.crawler)
+        body = response.body
+        sha = session.archive.blobs.put(body)
+        headers = headers_to_dict(response.headers)
+        redirect_urls = request.meta.get("redirect_urls") or []
+        started = request.meta.get("budgets_started")
+        session.db.record_fetch(
+            {"run_id": session.run_id, "url": redirect_urls[0] if redirect_urls else request.url,
+             "final_url": response.url, "method": request.method, "status": response.status,
+             "headers": json.dumps(headers, ensure_ascii=False), "sha256": sha, "bytes": len(body),
+             "content_type": (response.headers.get("Content-Type") or b"").decode("latin-1") or None,
+             "elapsed_ms": int((time.monotonic() - started) * 1000) if started else None,
+             "role": request.meta.get("role")},
+            session.archive.blobs.relpath(sha),
+        )
+        session.fetched()
+        request.meta["sha256"] = sha
+        self.crawler.stats.inc_value("budgets/fetched")
+        self.crawler.stats.inc_value("budgets/bytes", len(body))
+        return response
+
+    def process_exception(self, request: Request, exception: Exception):
+        session = CrawlSession.of(self.crawler)
+        session.db.record_fetch(
+            {"run_id": session.run_id, "url": request.url, "method": request.method,
+             "error": f"{type(exception).__name__}: {exception}"[:500], "role": request.meta.get("role")})
+        self.crawler.stats.inc_value(f"budgets/errors/{type(exception).__name__}")
+        return None

@@ -1,0 +1,56 @@
+"""Keep the crawl on its start hosts and away from internal networks.
+
+Scrapy has no private-address guard: a public portal that links or redirects to
+127.0.0.1, 10.x or 169.254.169.254 would otherwise be fetched. Off-host requests
+(links and redirects) are refused and recorded; private, loopback and link-local
+targets are refused unless the crawl itself started on such an address.
+"""
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlsplit
+
+from scrapy import Request
+from scrapy.exceptions import IgnoreRequest
+from twisted.internet.threads import deferToThread
+from scrapy.utils.defer import maybe_deferred_to_future
+
+from crawler.session import CrawlSession, host_key, is_private_address
+
+logger = logging.getLogger(__name__)
+
+
+class HostGuardMiddleware:
+    def __init__(self, crawler) -> None:
+        self.crawler = crawler
+        self._private: dict[str, bool] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    async def _is_private(self, host: str) -> bool:
+        if host not in self._private:
+            # name resolution blocks; keep it off the reactor thread
+            self._private[host] = await maybe_deferred_to_future(deferToThread(is_private_address, host))
+        return self._private[host]
+
+    async def process_request(self, request: Request):
+        session = CrawlSession.of(self.crawler)
+        redirected = bool(request.meta.get("redirect_urls"))
+        what = "redirect" if redirected else "request"
+        if host_key(request.url) not in session.allowed_hosts:
+            self._refuse(session, request, f"{what} off the crawl's hosts refused")
+        host = urlsplit(request.url).hostname or ""
+        if not session.private_ok and await self._is_private(host):
+            self._refuse(session, request, f"{what} to a private, loopback or link-local address refused")
+        return None
+
+    def _refuse(self, session: CrawlSession, request: Request, reason: str) -> None:
+        origin = (request.meta.get("redirect_urls") or [None])[0]
+        session.db.record_fetch({"run_id": session.run_id, "url": origin or request.url,
+                                 "final_url": request.url, "method": request.method,
+                                 "error": f"refused: {reason}", "role": request.meta.get("role")})
+        self.crawler.stats.inc_value("budgets/refused")
+        logger.info("%s: %s", reason, request.url)
+        raise IgnoreRequest(reason)

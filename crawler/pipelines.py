@@ -1,0 +1,84 @@
+"""Write what the spider found into the archive: pages, decisions, documents.
+
+Documents are identified here: a page already known keeps its document; a page whose
+files (or, for inline disclosures, whose text) match a known document's fingerprint is a
+duplicate publication of it; anything else is a new document whose id derives from the
+first page it was seen on, so re-crawls and re-parses keep the id.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+
+from crawler.items import DocumentItem, PageItem
+from crawler.session import CrawlSession
+
+
+def document_fingerprint(item: DocumentItem) -> str:
+    """Same files (by content), or for a disclosure with no files the same text: the same disclosure."""
+    hashes = sorted({f.sha256 for f in item.files if f.sha256})
+    if hashes:
+        basis = "files:" + ",".join(hashes)
+    else:
+        basis = "text:" + re.sub(r"\s+", "", item.text or "")
+    return hashlib.sha256(basis.encode("utf-8")).hexdigest()
+
+
+def document_id(first_url: str) -> str:
+    return hashlib.sha256(first_url.encode("utf-8")).hexdigest()[:20]
+
+
+class ArchivePipeline:
+    def __init__(self, crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_item(self, item):
+        session = CrawlSession.of(self.crawler)
+        if isinstance(item, PageItem):
+            self._save_page(session, item)
+        elif isinstance(item, DocumentItem):
+            self._save_document(session, item)
+        return item
+
+    def _save_page(self, session: CrawlSession, item: PageItem) -> None:
+        db = session.db
+        db.save_page({"url": item.url, "host": item.host, "title": item.title,
+                      "published_date": item.published_date,
+                      "page_metadata": json.dumps(item.page_metadata, ensure_ascii=False),
+                      "text": item.text, "sha256": item.sha256, "encoding": item.encoding})
+        db.set_url_role(item.url, item.role)
+        if item.decision is not None:
+            db.save_decision({"url": item.url, "run_id": session.run_id, **item.decision})
+        for link in item.offsite_links:
+            db.save_offsite(link, item.url)
+
+    def _save_document(self, session: CrawlSession, item: DocumentItem) -> None:
+        db = session.db
+        fingerprint = document_fingerprint(item)
+        doc_id = db.document_for_url(item.page_url)
+        role = "detail"
+        if doc_id is None:
+            doc_id = db.document_by_fingerprint(fingerprint)
+            role = "duplicate" if doc_id else "detail"
+        if doc_id is None:
+            doc_id = document_id(item.page_url)
+        else:
+            pages = db.document_pages(doc_id)
+            role = next((p["role"] for p in pages if p["url"] == item.page_url), role)
+        doc = {"id": doc_id, "detail_url": item.page_url, "title": item.title, "kind": item.kind,
+               "fiscal_year": item.fiscal_year, "department": item.department,
+               "published_date": item.published_date,
+               "page_metadata": json.dumps(item.page_metadata, ensure_ascii=False),
+               "text": item.text, "fingerprint": fingerprint, "portal": item.portal}
+        db.save_document(doc, [f.as_row() for f in item.files], item.page_url, role)
+        self.crawler.stats.inc_value(f"budgets/documents/{role}")
+
+    def close_spider(self):
+        session = getattr(self.crawler, "_budgets_session", None)
+        if session is not None:
+            session.close(self.crawler.stats.get_stats())

@@ -1,0 +1,66 @@
+"""Scrapy settings for the portal crawler: polite by default, safe against hostile portals."""
+
+BOT_NAME = "budgets"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+USER_AGENT = "budgets-archiver/0.1 (+research crawler for public budget disclosures)"
+ROBOTSTXT_OBEY = True
+
+# Politeness: a few requests per host at a time, adapted to the host's latency.
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_DELAY = 0.5
+RANDOMIZE_DOWNLOAD_DELAY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 0.5
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+DOWNLOAD_TIMEOUT = 60
+
+# Disclosure tables are rarely beyond tens of MB; refuse monsters and record the refusal.
+DOWNLOAD_MAXSIZE = 200 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 50 * 1024 * 1024
+
+# A breadth-first crawl finds column pages before deep archives; depth bounds calendar pagers.
+DEPTH_LIMIT = 8
+DEPTH_PRIORITY = 1
+SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
+SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
+
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_AFTER_MAX_SECONDS = 300
+RETRY_BACKOFF_BASE = 1.0
+
+REDIRECT_MAX_TIMES = 10
+COOKIES_ENABLED = False
+HTTPERROR_ALLOW_ALL = True  # 404s and 5xx reach the spider, which records them
+
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "crawler.middlewares.guard.HostGuardMiddleware": 40,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.retry_after.RetryAfterMiddleware": 550,
+    "crawler.middlewares.archive.ArchiveMiddleware": 585,
+}
+
+ITEM_PIPELINES = {
+    "crawler.pipelines.ArchivePipeline": 300,
+}
+
+EXTENSIONS = {
+    "scrapy.extensions.telnet.TelnetConsole": None,
+    "scrapy.extensions.remote_control.RemoteControl": None,
+}
+TELNETCONSOLE_ENABLED = False
+
+LOG_LEVEL = "INFO"
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+FEED_EXPORT_ENCODING = "utf-8"
+
+# Where the archive lives; `budgets crawl --data` and `scrapy crawl -s BUDGETS_DATA=...` set it.
+BUDGETS_DATA = "data"
+# Fetches between two WARC checkpoints.
+BUDGETS_WARC_EVERY = 200

@@ -1,0 +1,205 @@
+"""The portal spider: walk a government portal's columns, find disclosures, fetch their files.
+
+    scrapy crawl portal -a start_urls=http://www.example.gov.cn/,http://county.example.gov.cn/index.html
+
+Every page on the start hosts is followed (list pages, script-written pagers, Hanweb
+datastore records); each article page is judged by `crawler.detection`; a disclosure's
+attachments are fetched once each, and when all have answered the disclosure goes to the
+archive pipeline as one `DocumentItem`. Off-host links are recorded, never followed.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy import Request
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from crawler.detection import classify
+from crawler.discovery.article import parse_article
+from crawler.discovery.disposition import filename_from_headers
+from crawler.discovery.encoding import decode_html
+from crawler.discovery.hanweb import extract_datastore_links
+from crawler.discovery.links import Link, extract_links
+from crawler.discovery.pagers import extract_pager_urls
+from crawler.items import AttachmentResult, DocumentItem, PageItem
+from crawler.session import CrawlSession, host_key
+
+logger = logging.getLogger(__name__)
+
+HTML_TYPES = (b"text/html", b"application/xhtml", b"text/xml", b"application/xml")
+# column and link words that lead to disclosures get fetched first
+FOCUS_WORDS = ("预算", "决算", "财政", "预决算", "信息公开", "xxgk", "czyjs", "yjs", "czzj")
+
+
+def split_urls(value: str | list[str] | None) -> list[str]:
+    if not value:
+        return []
+    if isinstance(value, str):
+        value = value.replace("\n", ",").split(",")
+    return [u.strip() for u in value if u.strip()]
+
+
+def looks_like_html(response: Response) -> bool:
+    ctype = (response.headers.get("Content-Type") or b"").lower()
+    if any(t in ctype for t in HTML_TYPES):
+        return True
+    head = response.body[:512].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html", b"<?xml")) or b"<head" in head
+
+
+def header_charset(response: Response) -> str | None:
+    ctype = (response.headers.get("Content-Type") or b"").decode("latin-1")
+    for part in ctype.split(";")[1:]:
+        key, _, value = part.partition("=")
+        if key.strip().lower() == "charset" and value.strip():
+            return value.strip().strip("\"'")
+    return None
+
+
+def requested_url(response: Response) -> str:
+    """The URL the spider asked for, before redirects: what the archive and a resume know it by."""
+    return (response.meta.get("redirect_urls") or [response.request.url])[0]
+
+
+@dataclass
+class PendingDocument:
+    """A disclosure page waiting for its attachments."""
+
+    item: DocumentItem
+    order: list[str]
+    waiting: set[str] = field(default_factory=set)
+
+
+class PortalSpider(scrapy.Spider):
+    name = "portal"
+
+    def __init__(self, start_urls: str | list[str] | None = None, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.start_urls = split_urls(start_urls)
+        if not self.start_urls:
+            raise ValueError("give at least one start URL: -a start_urls=URL[,URL...]")
+        self._portal_of = {host_key(u): host_key(u) for u in self.start_urls}
+        self._results: dict[str, AttachmentResult] = {}
+        self._waiters: dict[str, list[PendingDocument]] = {}
+
+    @property
+    def session(self) -> CrawlSession:
+        return CrawlSession.of(self.crawler)
+
+    async def start(self):
+        for url in self.start_urls:
+            yield Request(url, callback=self.parse_page, meta={"role": "start"}, dont_filter=True)
+
+    # -- pages ------------------------------------------------------------------
+    def parse_page(self, response: Response):
+        if response.status >= 400 or not looks_like_html(response):
+            return
+        html, encoding = decode_html(response.body, header_charset(response))
+        links = extract_links(html, response.url, encoding) + extract_datastore_links(html, response.url, encoding)
+        article = parse_article(html, response.url)
+        host = host_key(response.url)
+        offsite = sorted({link.url for link in links if host_key(link.url) not in self.session.allowed_hosts})
+        attachments = self._unique([link for link in links if link.is_attachment
+                                    and host_key(link.url) in self.session.allowed_hosts])
+
+        role = "list" if article.is_list_page or not article.title else "article"
+        decision = None
+        if role == "article":
+            d = classify(title=article.title, text=article.text or "",
+                         attachment_names=[a.text or a.url.rsplit("/", 1)[-1] for a in attachments],
+                         link_titles=[link.text for link in links if not link.is_attachment])
+            decision = {"is_disclosure": int(d.is_disclosure), "reason": d.reason, "detail": d.detail,
+                        "kind": d.kind, "fiscal_year": d.fiscal_year, "department": d.department}
+        else:
+            decision = {"is_disclosure": 0, "reason": "list_page",
+                        "detail": f"list or column page with {len(links)} links"}
+        yield PageItem(url=requested_url(response), host=host, role=role, sha256=response.meta.get("sha256"), encoding=encoding,
+                       title=article.title, published_date=article.published_date,
+                       page_metadata=article.page_metadata, text=article.text, decision=decision,
+                       offsite_links=offsite)
+
+        for url in extract_pager_urls(html, response.url):
+            if host_key(url) in self.session.allowed_hosts:
+                yield Request(url, callback=self.parse_page, meta={"role": "list"})
+        for link in links:
+            if link.is_attachment or host_key(link.url) not in self.session.allowed_hosts:
+                continue
+            focus = any(w in (link.text or "") or w in link.url for w in FOCUS_WORDS)
+            yield Request(link.url, callback=self.parse_page, meta={"role": "page"}, priority=1 if focus else 0)
+
+        if decision and decision["is_disclosure"]:
+            yield from self._start_document(response, host, article, decision, attachments)
+
+    @staticmethod
+    def _unique(links: list[Link]) -> list[Link]:
+        seen: dict[str, Link] = {}
+        for link in links:
+            seen.setdefault(link.url, link)
+        return list(seen.values())
+
+    # -- documents and attachments ------------------------------------------------
+    def _start_document(self, response: Response, host: str, article, decision: dict, attachments: list[Link]):
+        item = DocumentItem(page_url=requested_url(response), portal=self._portal_of.get(host, host),
+                            title=article.title, published_date=article.published_date,
+                            page_metadata=article.page_metadata, text=article.text,
+                            kind=decision["kind"], fiscal_year=decision["fiscal_year"],
+                            department=decision["department"], files=[],
+                            page_sha256=response.meta.get("sha256"))
+        pending = PendingDocument(item, order=[link.url for link in attachments])
+        for link in attachments:
+            if link.url in self._results:
+                continue
+            pending.waiting.add(link.url)
+            first = link.url not in self._waiters
+            self._waiters.setdefault(link.url, []).append(pending)
+            if first:
+                yield self._attachment_request(link.url, list(link.fallback_urls), link.url)
+        if not pending.waiting:
+            yield self._finish(pending)
+
+    def _attachment_request(self, url: str, fallbacks: list[str], key: str) -> Request:
+        return Request(url, callback=self.parse_attachment, errback=self.attachment_failed, dont_filter=True,
+                       priority=10, meta={"role": "attachment", "fallback_urls": fallbacks, "attachment_key": key})
+
+    def parse_attachment(self, response: Response):
+        key = response.meta["attachment_key"]
+        fallbacks = response.meta.get("fallback_urls") or []
+        if response.status == 404 and fallbacks:
+            yield self._attachment_request(fallbacks[0], fallbacks[1:], key)
+            return
+        if response.status >= 400:
+            result = AttachmentResult(url=response.request.url, error=f"HTTP {response.status}")
+        else:
+            result = AttachmentResult(
+                url=response.request.url, sha256=response.meta.get("sha256"),
+                content_type=(response.headers.get("Content-Type") or b"").decode("latin-1") or None,
+                bytes=len(response.body),
+                filename=filename_from_headers(response.headers, response.request.url))
+        yield from self._resolve(key, result)
+
+    def attachment_failed(self, failure: Failure):
+        request = failure.request  # type: ignore[attr-defined]
+        key = request.meta["attachment_key"]
+        reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"[:300]
+        yield from self._resolve(key, AttachmentResult(url=request.url, error=reason))
+
+    def _resolve(self, key: str, result: AttachmentResult):
+        self._results[key] = result
+        for pending in self._waiters.pop(key, []):
+            pending.waiting.discard(key)
+            if not pending.waiting:
+                yield self._finish(pending)
+
+    def _finish(self, pending: PendingDocument) -> DocumentItem:
+        item = pending.item
+        item.files = [self._results[u] for u in pending.order]
+        return item
+
+    def closed(self, reason: str) -> None:
+        unfinished = {id(p): p for ps in self._waiters.values() for p in ps}
+        if unfinished:
+            logger.warning("%d disclosures still waiting for attachments at close (%s)", len(unfinished), reason)

@@ -1,0 +1,105 @@
+"""Chinese word segmentation shared by documents and queries.
+
+Documents and queries must be cut the same way or words will not meet, so both go
+through `normalise` and then `words`.  jieba's dictionary is loaded once, lazily, into a
+private `jieba.Tokenizer` (so other code using the global jieba is unaffected), with the
+budget vocabulary added so that 三公经费, 一般公共预算, 部门决算 … come out whole.  HMM
+new-word guessing is off: it depends on neighbouring characters, and a query has none.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import unicodedata
+from functools import lru_cache
+
+import jieba
+
+# Words of budget disclosures that must segment as one word.  jieba's own `suggest_freq`
+# picks a frequency just high enough for each to win against its parts.
+DOMAIN_WORDS = (
+    "三公", "三公经费", "一般公共预算", "一般公共预算拨款", "一般公共预算财政拨款收入",
+    "部门预算", "部门决算", "预算数", "决算数", "公务接待费", "机关运行经费",
+    "因公出国费", "因公出国境费", "公务用车购置费", "公务用车运行维护费",
+    "公务用车购置及运行维护费", "政府性基金", "政府性基金预算", "政府性基金预算拨款",
+    "基本支出", "项目支出", "财政拨款", "财政拨款收入", "政府采购", "政府采购预算",
+    "会议费", "培训费", "上年结转", "年初结转和结余", "年末结转和结余", "结转结余",
+    "编制人数", "实有人数", "国有资产", "绩效目标", "名词解释", "收入预算", "支出预算",
+    "工资福利支出", "商品和服务支出", "对个人和家庭的补助", "事业收入", "事业单位经营收入",
+    "其他收入", "本年收入合计", "本年支出合计", "部门收支总表", "非税收入",
+)
+
+# Quotation marks stripped from everything indexed or searched, so that 三公经费 finds
+# “三公”经费.  ASCII " is stripped from documents; in queries it marks a phrase and is
+# read before normalising (see index.terms).
+_QUOTES = "“”„‟「」『』‘’‚‛〝〞〟﹁﹂﹃﹄\"'`"
+_STRIP_QUOTES = str.maketrans("", "", _QUOTES)
+
+# jieba cuts each run of these characters on its own (punctuation always separates), so
+# segmenting run by run gives exactly jieba's result and lets runs be cached.
+_RUN = jieba.re_han_default
+_MAX_TOKEN = 32  # longer runs (URLs, hashes) are not words anyone types
+
+_lock = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def tokenizer() -> jieba.Tokenizer:
+    """The jieba tokenizer with the domain words, loaded on first use."""
+    with _lock:
+        jieba.setLogLevel(logging.WARNING)
+        tk = jieba.Tokenizer()
+        tk.initialize()
+        for word in DOMAIN_WORDS:
+            tk.add_word(word, tk.suggest_freq(word, tune=False))
+        return tk
+
+
+def normalise(text: str) -> str:
+    """NFKC (full-width to half-width), quotes stripped, lower case."""
+    return unicodedata.normalize("NFKC", text).translate(_STRIP_QUOTES).lower()
+
+
+def _keep(token: str) -> bool:
+    return len(token) <= _MAX_TOKEN and any(c.isalnum() for c in token)
+
+
+@lru_cache(maxsize=200_000)
+def _cut_run(run: str) -> tuple[str, ...]:
+    return tuple(t for t in tokenizer().cut(run, HMM=False) if _keep(t))
+
+
+def words(normalised: str) -> list[str]:
+    """The words of already normalised text, in order (jieba precise mode, no HMM)."""
+    out: list[str] = []
+    for run in _RUN.findall(normalised):
+        out.extend(_cut_run(run))
+    return out
+
+
+@lru_cache(maxsize=200_000)
+def subwords(word: str) -> tuple[str, ...]:
+    """Dictionary words strictly inside `word`, so 预算 finds 一般公共预算 and 三公 finds 三公经费."""
+    if len(word) <= 2:
+        return ()
+    freq = tokenizer().FREQ
+    return tuple(
+        word[i:i + n]
+        for n in range(2, len(word))
+        for i in range(len(word) - n + 1)
+        if freq.get(word[i:i + n])
+    )
+
+
+def is_known_word(word: str) -> bool:
+    """Whether segmentation can be trusted for `word`: it is a dictionary word."""
+    return bool(tokenizer().FREQ.get(word))
+
+
+_SPACE = re.compile(r"\s+")
+
+
+def collapse_space(text: str) -> str:
+    """Runs of whitespace to one space (for snippets)."""
+    return _SPACE.sub(" ", text).strip()

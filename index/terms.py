@@ -1,0 +1,112 @@
+"""What both backends index and what a query asks for, in one shared form.
+
+Tokens are stored and searched letter-encoded (each UTF-8 byte as two letters a–p), so
+neither backend's own tokenizer can cut, stem, fold or re-segment a jieba word, and no
+user text can ever be read as FTS5 or Meilisearch syntax.  Between the sub-word groups of
+different words stands `GAP`, a token no query can produce, so a phrase never spans two
+words' sub-words.
+
+A query is a list of `Term`s, all of which must match: each unquoted word is a term of
+one token; a "quoted" part is one term whose tokens must be adjacent.  Meilisearch reads
+at most 10 query words, so both backends keep the first `MAX_TOKENS` tokens.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from index.segment import is_known_word, normalise, subwords, words
+
+GAP = "z"
+MAX_TOKENS = 10
+MAX_QUERY_CHARS = 1000  # longer input is cut before segmenting
+_LETTERS = "abcdefghijklmnop"
+_QUOTED = re.compile(r'"([^"]*)"?')
+
+
+def encode(token: str) -> str:
+    """A token as lower-case letters a–p: one word for any tokenizer, never syntax."""
+    return "".join(_LETTERS[b >> 4] + _LETTERS[b & 15] for b in token.encode("utf-8"))
+
+
+@dataclass(frozen=True)
+class Indexed:
+    """The token streams of one document, already encoded and space-separated."""
+
+    title: str
+    body: str
+    sub: str
+
+
+def index_streams(title: str, body: str) -> Indexed:
+    """Token streams for a document: title words, body words, sub-words of both."""
+    title_words = words(normalise(title))
+    body_words = words(normalise(body))
+    groups = [" ".join(encode(s) for s in subwords(w)) for w in title_words + body_words]
+    return Indexed(
+        title=" ".join(encode(w) for w in title_words),
+        body=" ".join(encode(w) for w in body_words),
+        sub=f" {GAP} ".join(g for g in groups if g),
+    )
+
+
+@dataclass(frozen=True)
+class Term:
+    """Words that must appear, adjacent and in order (one word unless quoted)."""
+
+    words: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        return "".join(self.words)
+
+    @property
+    def encoded(self) -> str:
+        return " ".join(encode(w) for w in self.words)
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    """A query's terms, and the normalised strings to look for if segmentation misses."""
+
+    terms: tuple[Term, ...]
+    substrings: tuple[str, ...]
+    segmentation_trusted: bool  # all words are dictionary words of 2+ characters
+
+    @property
+    def empty(self) -> bool:
+        return not self.terms
+
+
+def parse_query(text: str) -> ParsedQuery:
+    """Split user text into terms; quoted parts become phrases, the rest single words."""
+    text = unicodedata.normalize("NFKC", text[:MAX_QUERY_CHARS])
+    parts: list[tuple[str, bool]] = []
+    pos = 0
+    for m in _QUOTED.finditer(text):
+        parts.append((text[pos:m.start()], False))
+        parts.append((m.group(1), True))
+        pos = m.end()
+    parts.append((text[pos:], False))
+
+    terms: list[Term] = []
+    substrings: list[str] = []
+    budget = MAX_TOKENS
+    for part, quoted in parts:
+        norm = normalise(part)
+        if quoted:
+            found = [tuple(words(norm))]
+            substrings.append("".join(norm.split()))
+        else:
+            found = [(w,) for w in words(norm)]
+            substrings.extend(norm.split())
+        for ws in found:
+            ws = ws[:budget]
+            if ws and Term(ws) not in terms:
+                terms.append(Term(ws))
+                budget -= len(ws)
+    # Single characters and unknown words mean jieba did not recognise what was typed
+    # (a code, part of a name): only then may a substring search stand in for no hits.
+    trusted = all(len(w) >= 2 and is_known_word(w) for t in terms for w in t.words)
+    return ParsedQuery(tuple(terms), tuple(s for s in substrings if s), trusted)

@@ -1,0 +1,97 @@
+"""What every reader shares: limits, cell cleaning, and finding a table's title and unit.
+
+Titles and unit lines sit near a table in every format (text above it on a PDF page,
+short rows above the header in a sheet, paragraphs before it in Word or HTML), so one set
+of rules decides which nearby line is which.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+MAX_PAGES = 300  # pages read from one PDF; a 2,000-page file is cut here, with a warning
+MAX_OCR_PAGES = 40  # pages sent to OCR from one file
+MAX_ROWS = 5000  # rows read from one sheet
+MAX_SHEETS = 60
+MAX_ZIP_MEMBERS = 2000
+MAX_UNZIPPED_BYTES = 200 * 1024 * 1024  # all members of one Office file together
+MAX_ZIP_RATIO = 200  # uncompressed / compressed, per member of more than 1 MiB
+
+UNIT_RE = re.compile(r"单位\s*[:：]\s*(万元|元)")
+FOOTER_RE = re.compile(r"^第\s*(&P|\d+)\s*页\s*[，,]?\s*共\s*(&N|\d+)\s*页$")
+PAGE_NUMBER_RE = re.compile(r"^[-—–\s]*(第\s*)?\d+\s*(页)?[-—–\s]*$|^\d+\s*/\s*\d+$")
+AMOUNT_RE = re.compile(r"-?\d[\d,，\s]*(\.\s*\d+)?")
+SHEET_NUMBER_RE = re.compile(r"^(附件|附表)?\s*\d+(-\d+)?\s*表?$")
+
+
+def clean_cell(value: object) -> str:
+    """A cell's text as printed: None becomes '', stray whitespace at the ends is dropped."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def find_unit(text: str) -> str | None:
+    """'元' or '万元' from a unit line such as 单位：万元 (not 单位名称：...)."""
+    match = UNIT_RE.search(text)
+    return match.group(1) if match else None
+
+
+def is_noise(text: str) -> bool:
+    """Page footers and bare page numbers, which are layout, not content."""
+    text = text.strip()
+    return bool(FOOTER_RE.match(text) or PAGE_NUMBER_RE.match(text))
+
+
+def is_title(text: str) -> bool:
+    """A line that can be a table's title: short, not a unit, 单位名称 or sheet-number line."""
+    text = text.strip()
+    return (
+        1 < len(text) <= 50
+        and not text.startswith(("单位名称", "单位:", "单位：", "注", "说明"))
+        and find_unit(text) is None
+        and not is_noise(text)
+        and not SHEET_NUMBER_RE.match(text)
+        and not re.fullmatch(r"[\d,.\s%-]+", text)
+    )
+
+
+def pick_title(lines_above: Iterable[str]) -> str | None:
+    """The title among the lines above a table (nearest last): prefer one naming a 表."""
+    candidates = [line.strip() for line in lines_above if is_title(line)]
+    for line in reversed(candidates):
+        if line.endswith(("表", "）", ")")) and "表" in line:
+            return line
+    return candidates[-1] if candidates else None
+
+
+def pick_unit(lines: Iterable[str]) -> str | None:
+    units = [u for u in map(find_unit, lines) if u]
+    return units[-1] if units else None
+
+
+def trim_rows(rows: list[list[str]]) -> tuple[list[list[str]], int]:
+    """Drop empty rows at both ends and empty columns at both edges.
+
+    Returns the rows and how many rows were dropped at the top, so row numbers stay true.
+    """
+    width = max((len(r) for r in rows), default=0)
+    rows = [r + [""] * (width - len(r)) for r in rows]
+    filled = [i for i, r in enumerate(rows) if any(r)]
+    if not filled:
+        return [], 0
+    top, bottom = filled[0], filled[-1]
+    rows = rows[top : bottom + 1]
+    columns = [j for j in range(width) if any(r[j] for r in rows)]
+    return [r[columns[0] : columns[-1] + 1] for r in rows], top
+
+
+def count_header_rows(rows: list[list[str]]) -> int:
+    """Leading rows without any amount: the column headings."""
+    for i, row in enumerate(rows):
+        if any(AMOUNT_RE.fullmatch(c) and not re.fullmatch(r"\d{1,2}", c) for c in row[1:]):
+            return i
+    return 0
+

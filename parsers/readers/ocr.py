@@ -1,0 +1,179 @@
+"""OCR of page images with RapidOCR, and table rows rebuilt from the text boxes.
+
+RapidOCR 3.x ships its ONNX models inside the wheel, so nothing is fetched at run time.
+Budget tables are ruled: the grid lines found in the image give the column and row
+boundaries, and each recognised character is placed in the cell under its centre. Text
+outside the grid (title, unit line, notes) comes back as lines. The text is kept exactly
+as recognised; repairing misread digits needs the table sums, which extraction knows.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+
+MIN_LINE_SHARE = 0.3  # a ruling line runs across at least this share of the table
+MERGE_PX = 6  # ruling lines closer than this are one (double lines, thick strokes)
+
+
+class OcrUnavailable(RuntimeError):
+    """The OCR engine could not be loaded (package or model missing)."""
+
+
+@dataclass
+class Box:
+    text: str
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    chars: list[tuple[str, float, float]] = field(default_factory=list)  # (char, x centre, y centre)
+
+    @property
+    def cy(self) -> float:
+        return (self.y0 + self.y1) / 2
+
+
+@dataclass
+class OcrContent:
+    """What one image holds: table rows (if ruled), and the lines above and below them."""
+
+    rows: list[list[str]]
+    lines_above: list[str]
+    lines_below: list[str]
+
+
+_engine = None
+_lock = threading.Lock()
+
+
+def engine():
+    """The RapidOCR engine, loaded once per process (loading takes about a second)."""
+    global _engine
+    with _lock:
+        if _engine is None:
+            try:
+                from rapidocr import RapidOCR
+
+                _engine = RapidOCR(params={"Global.log_level": "error", "Global.use_cls": False})
+            except Exception as exc:  # ImportError, missing model file, onnxruntime failure
+                raise OcrUnavailable(str(exc)) from exc
+        return _engine
+
+
+def recognise(image) -> list[Box]:
+    """Text boxes of a PIL image, each with its characters' centres."""
+    array = np.asarray(image.convert("RGB"))[:, :, ::-1]  # RapidOCR takes BGR like OpenCV
+    out = engine()(array, return_word_box=True)
+    if out.txts is None or out.boxes is None:
+        return []
+    boxes = []
+    for text, quad, words in zip(out.txts, out.boxes, out.word_results):
+        xs, ys = quad[:, 0], quad[:, 1]
+        chars = [
+            (w[0], float(np.mean([p[0] for p in w[2]])), float(np.mean([p[1] for p in w[2]])))
+            for w in words
+            if w and w[2] is not None
+        ]
+        boxes.append(Box(text, float(xs.min()), float(ys.min()), float(xs.max()), float(ys.max()), chars))
+    return boxes
+
+
+def _positions(mask: np.ndarray, axis: int, min_length: int) -> list[int]:
+    """Centres of the ruling lines in a binary line mask (axis 0: vertical lines' x)."""
+    counts = mask.sum(axis=axis) // 255
+    hits = np.nonzero(counts >= min_length)[0]
+    lines: list[list[int]] = []
+    for p in hits:
+        if lines and p - lines[-1][-1] <= MERGE_PX:
+            lines[-1].append(int(p))
+        else:
+            lines.append([int(p)])
+    return [sum(group) // len(group) for group in lines]
+
+
+def ruling(image) -> tuple[list[int], list[int]]:
+    """x positions of vertical and y positions of horizontal ruling lines in the image."""
+    import cv2
+
+    gray = np.asarray(image.convert("L"))
+    binary = cv2.adaptiveThreshold(255 - gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY, 15, -2)
+    height, width = binary.shape
+    horizontal = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(width // 30, 10), 1)))
+    vertical = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(height // 40, 10))))
+    ys = _positions(horizontal, 1, int(width * MIN_LINE_SHARE))
+    if len(ys) < 2:
+        return [], ys
+    span = ys[-1] - ys[0]
+    xs = _positions(vertical[ys[0] : ys[-1] + 1], 0, int(span * MIN_LINE_SHARE))
+    return xs, ys
+
+
+def _index(bounds: list[int], value: float) -> int | None:
+    for i in range(len(bounds) - 1):
+        if bounds[i] <= value < bounds[i + 1]:
+            return i
+    return None
+
+
+def _lines(boxes: list[Box]) -> list[str]:
+    """Boxes outside the grid as text lines, top to bottom, left to right."""
+    ordered = sorted(boxes, key=lambda b: (b.cy, b.x0))
+    lines: list[list[Box]] = []
+    for box in ordered:
+        if lines and abs(lines[-1][-1].cy - box.cy) < (box.y1 - box.y0) / 2:
+            lines[-1].append(box)
+        else:
+            lines.append([box])
+    return [" ".join(b.text for b in sorted(line, key=lambda b: b.x0)) for line in lines]
+
+
+def layout(boxes: list[Box], xs: list[int], ys: list[int]) -> OcrContent:
+    """Place boxes in the grid cells; boxes above and below the grid become lines."""
+    if len(xs) < 3 or len(ys) < 3:
+        return OcrContent([], _lines(boxes), [])
+    grid: dict[tuple[int, int], list[tuple[float, float, str]]] = {}
+    above, below = [], []
+    for box in boxes:
+        if box.cy < ys[0]:
+            above.append(box)
+            continue
+        if box.cy > ys[-1]:
+            below.append(box)
+            continue
+        row = _index(ys, box.cy)
+        parts = box.chars if box.chars else [(box.text, (box.x0 + box.x1) / 2, box.cy)]
+        for text, cx, cy in parts:
+            col = _index(xs, cx)
+            if row is not None and col is not None:
+                grid.setdefault((row, col), []).append((cy, cx, text))
+    rows = []
+    for i in range(len(ys) - 1):
+        row = []
+        for j in range(len(xs) - 1):
+            pieces = sorted(grid.get((i, j), []))
+            row.append(_join(pieces))
+        rows.append(row)
+    rows = [r for r in rows if any(r)]
+    return OcrContent(rows, _lines(above), _lines(below))
+
+
+def _join(pieces: list[tuple[float, float, str]]) -> str:
+    """Characters of one cell in reading order; a space where the recogniser saw a gap."""
+    if not pieces:
+        return ""
+    lines: list[list[tuple[float, float, str]]] = []
+    for piece in pieces:
+        if lines and abs(lines[-1][0][0] - piece[0]) < 8:
+            lines[-1].append(piece)
+        else:
+            lines.append([piece])
+    return "".join("".join(p[2] for p in sorted(line, key=lambda p: p[1])) for line in lines).strip()
+
+
+def read_image(image) -> OcrContent:
+    """OCR one page or picture: its ruled table (if any) and the text around it."""
+    boxes = recognise(image)
+    xs, ys = ruling(image)
+    return layout(boxes, xs, ys)

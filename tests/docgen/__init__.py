@@ -1,0 +1,1 @@
+"""Real test documents in every format, generated from the seed disclosures."""

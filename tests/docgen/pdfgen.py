@@ -1,0 +1,142 @@
+"""PDFs made from the city seed: a text PDF with ruled tables, and a scanned copy.
+
+reportlab's built-in CID font STSong-Light needs no font file; tables are drawn with
+grid lines so that pdfplumber finds them by their ruling, as in real disclosures.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pypdfium2
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Flowable,
+    Frame,
+    Image,
+    NextPageTemplate,
+    PageBreak,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from . import seeds
+from .pictures import table_png
+
+FONT = "STSong-Light"
+MAX_CELL_CHARS = 30  # wider cells (the 绩效 tables' long texts) do not fit a printed grid
+MARGIN = 36
+
+
+@dataclass
+class PrintedTable:
+    """A seed table as placed in a generated document, with the rows a reader must return."""
+
+    title: str
+    unit: str | None
+    rows: list[list[str]]
+    pages: list[int] = field(default_factory=list)
+    picture: bool = False
+
+
+class _PageMarker(Flowable):
+    """Records the page it lands on, so tests know each table's page number."""
+
+    def __init__(self, record: list[int]):
+        super().__init__()
+        self.record = record
+
+    def wrap(self, *_):
+        return 0, 0
+
+    def draw(self):
+        self.record.append(self.canv.getPageNumber())
+
+
+def _register_font() -> None:
+    if FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+
+
+def _ruled_table(rows: list[list[str]], spans, width: float) -> Table:
+    size = 8.0
+    while True:
+        widths = [max(pdfmetrics.stringWidth(r[j], FONT, size) for r in rows) + 8 for j in range(len(rows[0]))]
+        if sum(widths) <= width or size <= 4:
+            break
+        size -= 0.5
+    style = [
+        ("FONT", (0, 0), (-1, -1), FONT, size),
+        ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+    ]
+    style += [("SPAN", (first, i), (last, i)) for i, first, last in spans]
+    return Table(rows, colWidths=widths, style=TableStyle(style), hAlign="LEFT")
+
+
+def printable_tables(seed: seeds.Seed) -> list[seeds.SeedTable]:
+    return [t for t in seed.tables if max(len(c) for r in t.rows for c in r) <= MAX_CELL_CHARS]
+
+
+def seed_pdf(path: Path, picture_titles: tuple[str, ...] = ("部门收入总表",)) -> list[PrintedTable]:
+    """The city seed as a text PDF: 说明 on portrait pages, each table on landscape pages.
+
+    Tables named in `picture_titles` are pasted as images (their title and unit stay text),
+    as some portals do. Returns the tables with the pages they were printed on.
+    """
+    _register_font()
+    body = ParagraphStyle("body", fontName=FONT, fontSize=10.5, leading=16, wordWrap="CJK")
+    heading = ParagraphStyle("heading", parent=body, fontSize=14, leading=20, alignment=1)
+    doc = BaseDocTemplate(str(path), pagesize=A4, title="部门预算")
+    portrait = Frame(MARGIN, MARGIN, A4[0] - 2 * MARGIN, A4[1] - 2 * MARGIN, id="p")
+    wide = landscape(A4)
+    frame = Frame(MARGIN, MARGIN, wide[0] - 2 * MARGIN, wide[1] - 2 * MARGIN, id="l")
+    doc.addPageTemplates(
+        [
+            PageTemplate("portrait", [portrait], pagesize=A4),
+            PageTemplate("landscape", [frame], pagesize=wide),
+        ]
+    )
+    seed = seeds.city()
+    story: list[Flowable] = [Paragraph(seed.paragraphs[0], heading)]
+    story += [Paragraph(text, body) for text in seed.paragraphs[1:]]
+    printed = []
+    for table in printable_tables(seed):
+        spans = seeds.header_spans(table.rows)
+        item = PrintedTable(table.title, table.unit, seeds.expand_spans(table.rows, spans))
+        item.picture = table.title in picture_titles
+        printed.append(item)
+        story += [NextPageTemplate("landscape"), PageBreak(), _PageMarker(item.pages)]
+        story += [Paragraph(table.title, heading), Paragraph(f"单位名称：株洲市人民政府办公室　　单位：{table.unit}", body)]
+        story.append(Spacer(1, 6))
+        if item.picture:
+            png = table_png(table.rows, spans)
+            scale = min(frame._aW / png.width, 1.0)  # noqa: SLF001 (frame width)
+            story.append(Image(png.path, png.width * scale, png.height * scale, hAlign="LEFT"))
+            continue
+        story.append(_ruled_table(table.rows, spans, frame._aW))  # noqa: SLF001
+        if table.note:
+            story.append(Paragraph(table.note, body))
+        story.append(_PageMarker(item.pages))
+    doc.build(story)
+    for item in printed:
+        item.pages = list(range(item.pages[0], item.pages[-1] + 1))
+    return printed
+
+
+def scanned_pdf(source: Path, path: Path, pages: list[int] | None = None, scale: float = 2.0) -> None:
+    """An image-only copy of `source` (1-based `pages`, default all), as a scanner makes."""
+    pdf = pypdfium2.PdfDocument(str(source))
+    wanted = pages or list(range(1, len(pdf) + 1))
+    images = [pdf[n - 1].render(scale=scale).to_pil().convert("RGB") for n in wanted]
+    pdf.close()
+    images[0].save(path, "PDF", resolution=72 * scale, save_all=True, append_images=images[1:])
+
