@@ -62,6 +62,42 @@ def crawl(urls, portals_file, delay, concurrency, settings, verbose, data_dir: P
     run_id = run_crawl(data_dir, start_urls, overrides)
     db = ArchiveDB(data_dir / "archive.db")
     click.echo(format_summary(run_summary(db, run_id)))
+    _process_and_report(data_dir, force=False)
+
+
+def _backend(data_dir: Path):
+    from index import open_backend
+
+    return open_backend(data_dir, os.environ.get("MEILI_URL"), os.environ.get("MEILI_MASTER_KEY"),
+                        os.environ.get("MEILI_SEARCH_KEY"))
+
+
+def _process_and_report(data_dir: Path, force: bool) -> None:
+    from budgets.process import process
+    from index import SearchError
+
+    try:
+        backend = _backend(data_dir)
+    except SearchError as exc:
+        raise click.ClickException(str(exc)) from exc
+    try:
+        report = process(data_dir, backend, force=force)
+    finally:
+        backend.close()
+    click.echo(f"Parsed {report.parsed} documents ({report.unchanged} unchanged), indexed {report.indexed}; "
+               f"{len(report.file_errors)} files could not be read")
+    for where, error in sorted(report.file_errors.items())[:20]:
+        click.echo(f"  {where}: {error}")
+
+
+@cli.command()
+@click.option("--stale-only", is_flag=True, help="Only documents parsed by another parser version or with changed files.")
+@data_option
+def reparse(stale_only: bool, data_dir: Path) -> None:
+    """Run the current parsers again over the archived files, without fetching anything."""
+    if not (data_dir / "archive.db").exists():
+        raise click.UsageError(f"no archive in {data_dir}")
+    _process_and_report(data_dir, force=not stale_only)
 
 
 @cli.command()
@@ -82,6 +118,130 @@ def export(fmt, output, data_dir: Path) -> None:
         click.echo(f"{n} records written to {output}", err=True)
     else:
         write_jsonl(iter_records(db), sys.stdout)
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the record as one JSON line.")
+def parse(files, as_json: bool) -> None:
+    """Parse local files as one disclosure (e.g. a 说明 file plus its tables file)."""
+    import json
+
+    from budgets.process import parse_local_files
+
+    record = parse_local_files(list(files))
+    if as_json:
+        click.echo(json.dumps(record, ensure_ascii=False))
+        return
+    click.echo(f"{record['department'] or '(department not found)'} · {record['fiscal_year']} · {record['kind']}"
+               f" · tables in {record['units_in_source']}")
+    for f in record["files"]:
+        click.echo(f"  {f['url']}: {f['format']}" + (f" — {f['error']}" if f.get("error") else ""))
+    click.echo("Figures (yuan):")
+    for key, value in record["figures"].items():
+        where = record["figure_sources"].get(key, {}).get("where", {})
+        click.echo(f"  {key:<34} {value:>18}   {json.dumps(where, ensure_ascii=False)}")
+    if record["flags"]:
+        click.echo("Flags:")
+        for flag in record["flags"]:
+            click.echo(f"  [{flag['severity']}] {flag['type']} {flag.get('key') or ''}: {flag.get('detail', '')}")
+
+
+def _year(value: str | None):
+    if not value:
+        return None
+    first, sep, last = value.partition("-")
+    try:
+        return (int(first), int(last)) if sep else int(first)
+    except ValueError:
+        raise click.BadParameter(f"want a year like 2020 or a range like 2018-2020, not {value!r}")
+
+
+@cli.command()
+@click.argument("query", required=False, default="")
+@click.option("--region", help="Province, city or county name, or a 6-digit administrative code.")
+@click.option("--province")
+@click.option("--city")
+@click.option("--county")
+@click.option("--admin-code")
+@click.option("--year", help="Fiscal year, or a range such as 2018-2020.")
+@click.option("--kind", type=click.Choice(["budget", "final_account"]))
+@click.option("--department")
+@click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True)
+@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
+@click.option("--offset", type=click.IntRange(0), default=0)
+@click.option("--facets/--no-facets", default=True, show_default=True, help="Print facet counts (not with --json).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per hit and line, nothing else.")
+@data_option
+def search(query, region, province, city, county, admin_code, year, kind, department, sort, limit, offset,
+           facets, as_json, data_dir: Path) -> None:
+    """Full-text search with filters and facets."""
+    import json
+
+    from index import FACET_FIELDS, Filters, SearchError, SearchQuery
+
+    base = dict(province=province, city=city, county=county, admin_code=admin_code, year=_year(year),
+                kind=kind, department=department)
+    candidates = [base]
+    if region:
+        if region.isdigit() and len(region) == 6:
+            candidates = [{**base, "admin_code": region}]
+        else:
+            candidates = [{**base, level: region} for level in ("province", "city", "county")]
+    try:
+        backend = _backend(data_dir)
+        try:
+            for filters in candidates:
+                result = backend.search(SearchQuery(text=query, filters=Filters(**filters),
+                                                    facets=() if as_json or not facets else FACET_FIELDS,
+                                                    limit=limit, offset=offset, sort=sort))
+                if result.total:
+                    break
+        finally:
+            backend.close()
+    except SearchError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        for hit in result.hits:
+            click.echo(json.dumps(hit.as_dict(), ensure_ascii=False))
+        return
+    if not result.total:
+        click.echo(f"No disclosure matches {query!r}" + (" with these filters." if any(base.values()) or region else "."))
+        return
+    click.echo(f"{result.total} disclosures match; showing {offset + 1}-{offset + len(result.hits)}")
+    for hit in result.hits:
+        place = " ".join(v for v in (hit.region.get("province"), hit.region.get("city"), hit.region.get("county")) if v)
+        click.echo(f"\n{hit.title}\n  {hit.department} · {place or '-'} · {hit.fiscal_year} · {hit.kind}\n"
+                   f"  {hit.detail_url}\n  {hit.snippet}")
+    for field_name, counts in result.facets.items():
+        if counts:
+            shown = ", ".join(f"{k} ({v})" for k, v in list(counts.items())[:8])
+            click.echo(f"\n{field_name}: {shown}")
+
+
+@cli.command("index")
+@click.option("--rebuild", is_flag=True, help="Empty the index and fill it again from the archive.")
+@data_option
+def index_cmd(rebuild: bool, data_dir: Path) -> None:
+    """Bring the search index up to date with the archive (or rebuild it)."""
+    from archive import Archive
+    from budgets.process import index_documents
+    from index import SearchError
+
+    if not (data_dir / "archive.db").exists():
+        raise click.UsageError(f"no archive in {data_dir}")
+    archive = Archive(data_dir)
+    try:
+        backend = _backend(data_dir)
+        try:
+            if rebuild:
+                backend.clear()
+            n = index_documents(archive, backend)
+        finally:
+            backend.close()
+    except SearchError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{n} disclosures indexed")
 
 
 def main() -> None:

@@ -23,7 +23,7 @@ from pathlib import Path
 import jieba
 import sqlite_utils
 
-from index.base import FACET_FIELDS, Filters, Hit, SearchQuery, SearchResult, flatten, region_of
+from index.base import Filters, Hit, SearchQuery, SearchResult, flatten, region_of
 from index.segment import _QUOTES, DOMAIN_WORDS, normalise
 from index.snippet import make_snippet
 from index.terms import GAP, ParsedQuery, index_streams, parse_query
@@ -168,50 +168,56 @@ class FtsBackend:
         parsed = parse_query(query.text)
         with self._lock:
             if parsed.empty:
-                return self._run(query, parsed, None, (), by_rank=False)
+                return self._run(query, None, (), rank_match=None)
             match = " AND ".join(_fts_string(t.encoded) for t in parsed.terms)
             needles = tuple(t.text for t in parsed.terms) + tuple(w for t in parsed.terms for w in t.words)
-            result = self._run(query, parsed, ("d.rowid IN (SELECT rowid FROM words WHERE words MATCH ?)", [match]),
-                               needles, by_rank=query.sort == "relevance", match=match)
+            result = self._run(query, ("d.rowid IN (SELECT rowid FROM words WHERE words MATCH ?)", [match]),
+                               needles, rank_match=match if query.sort == "relevance" else None)
             if result.total or parsed.segmentation_trusted or not parsed.substrings:
                 return result
-            clauses, params = [], []
-            for s in parsed.substrings:
-                if len(s) >= 3:
-                    clauses.append("d.rowid IN (SELECT rowid FROM grams WHERE grams MATCH ?)")
-                    params.append(_fts_string(s))
-                else:  # too short for trigrams: only the short fields are scanned
-                    clauses.append("(norm_contains(d.title, ?) OR norm_contains(d.department, ?))")
-                    params += [s, s]
-            return self._run(query, parsed, (" AND ".join(clauses), params), parsed.substrings, by_rank=False)
+            return self._run(query, _substring_clause(parsed), parsed.substrings, rank_match=None)
 
-    def _run(self, query: SearchQuery, parsed: ParsedQuery, text_clause: tuple[str, list] | None,
-             needles: tuple[str, ...], by_rank: bool, match: str | None = None) -> SearchResult:
-        where, params = _filter_sql(query.filters)
+    def _run(self, query: SearchQuery, text_clause: tuple[str, list] | None,
+             needles: tuple[str, ...], rank_match: str | None) -> SearchResult:
+        """One page of hits (by bm25 when `rank_match` is given, else newest first), total, facets."""
+        filters, filter_params = _filter_sql(query.filters)
+        where, params = list(filters), list(filter_params)
         if text_clause:
             where.append(text_clause[0])
             params += text_clause[1]
         cond = " AND ".join(where) or "1"
         cols = ", ".join(f"d.{c}" for c in _SHOWN)
-        if by_rank:
+        if rank_match:
             sql = (f"SELECT {cols}, -bm25(words, {', '.join(map(str, WEIGHTS))}) AS score "
                    f"FROM words JOIN docs d ON d.rowid = words.rowid "
-                   f"WHERE words MATCH ? AND {' AND '.join(where[:-1]) or '1'} "
+                   f"WHERE words MATCH ? AND {' AND '.join(filters) or '1'} "
                    f"ORDER BY score DESC, d.id LIMIT ? OFFSET ?")
-            rows = self._conn.execute(sql, [match, *params[:-1], query.limit, query.offset]).fetchall()
+            rows = self._conn.execute(sql, [rank_match, *filter_params, query.limit, query.offset]).fetchall()
         else:
             sql = (f"SELECT {cols}, 0.0 AS score FROM docs d WHERE {cond} "
                    f"ORDER BY d.published_date DESC, d.id LIMIT ? OFFSET ?")
             rows = self._conn.execute(sql, [*params, query.limit, query.offset]).fetchall()
         total = self._conn.execute(f"SELECT count(*) FROM docs d WHERE {cond}", params).fetchone()[0]
         facets = {}
-        for field in query.facets:
+        for field in query.facets:  # names checked against FACET_FIELDS by SearchQuery
             counts = self._conn.execute(
                 f"SELECT d.{field} AS v, count(*) AS n FROM docs d WHERE {cond} AND d.{field} IS NOT NULL "
                 f"GROUP BY v ORDER BY n DESC, v", params).fetchall()
             facets[field] = {r["v"]: r["n"] for r in counts}
-        hits = [_hit(dict(r), needles) for r in rows]
-        return SearchResult(hits=hits, total=total, facets=facets)
+        return SearchResult(hits=[_hit(dict(r), needles) for r in rows], total=total, facets=facets)
+
+
+def _substring_clause(parsed: ParsedQuery) -> tuple[str, list]:
+    """Every typed part as a substring: trigram index, or short fields for 1-2 characters."""
+    clauses, params = [], []
+    for s in parsed.substrings:
+        if len(s) >= 3:
+            clauses.append("d.rowid IN (SELECT rowid FROM grams WHERE grams MATCH ?)")
+            params.append(_fts_string(s))
+        else:
+            clauses.append("(norm_contains(d.title, ?) OR norm_contains(d.department, ?))")
+            params += [s, s]
+    return " AND ".join(clauses), params
 
 
 def _filter_sql(filters: Filters) -> tuple[list[str], list]:
@@ -230,7 +236,7 @@ def _hit(row: dict, needles: tuple[str, ...]) -> Hit:
     return Hit(
         id=row["id"], title=row["title"], department=row["department"], region=region_of(row),
         fiscal_year=row["fiscal_year"], kind=row["kind"], detail_url=row["detail_url"],
-        snippet=make_snippet(row["text"], row["title"], needles), score=round(row["score"], 6),
+        snippet=make_snippet(row["text"], row["title"], needles), score=float(row["score"]),
     )
 
 

@@ -28,7 +28,7 @@ ATTACHMENT_EXTENSIONS = frozenset(
 _DOWNLOAD_SEGMENT = re.compile(r"down(?:load)?file|download|filedown", re.I)
 _PAGE_EXTENSIONS = frozenset(".html .htm .shtml .xhtml".split())
 _SKIPPED_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "vbscript:", "about:", "file:")
-_JS_TYPES = frozenset(
+JS_SCRIPT_TYPES = frozenset(
     {"", "text/javascript", "application/javascript", "text/ecmascript", "module", "javascript"}
 )
 # Parts of an href a browser ignores: ASCII tab and newlines anywhere.
@@ -122,7 +122,7 @@ def _clean_text(text: str) -> str:
     return " ".join(text.split())
 
 
-class _Collector:
+class LinkCollector:
     """Accumulates links in document order, merging repeats of one URL."""
 
     def __init__(self, base_url: str, encoding: str) -> None:
@@ -160,7 +160,7 @@ class _Collector:
                 self.add(urljoin(url, value), text, source)
 
 
-def _scan_script(code: str, collector: _Collector, text: str = "") -> None:
+def _scan_script(code: str, collector: LinkCollector, text: str = "") -> None:
     """Collect URLs from script text: HTML in strings, navigation calls, file paths.
 
     ``text`` labels the URLs not inside an HTML string (an ``onclick``'s element text).
@@ -178,7 +178,7 @@ def _scan_script(code: str, collector: _Collector, text: str = "") -> None:
                 collector.add(piece, text, "script")
 
 
-def _scan_html_string(fragment: str, collector: _Collector) -> None:
+def _scan_html_string(fragment: str, collector: LinkCollector) -> None:
     """Collect links from HTML held in a JavaScript string (``document.write``)."""
     for tag in _JS_TAG.finditer(fragment):
         attrs = {
@@ -200,7 +200,8 @@ def _scan_html_string(fragment: str, collector: _Collector) -> None:
             collector.add(oldsrc, text, "script")
 
 
-def _parse(html: str) -> lxml.html.HtmlElement | None:
+def parse_html(html: str) -> lxml.html.HtmlElement | None:
+    """Parse a page or fragment leniently; ``None`` when there is nothing to parse."""
     html = _XML_DECL.sub("", html, count=1)
     if not html.strip():
         return None
@@ -223,7 +224,7 @@ def _element_text(el: lxml.html.HtmlElement) -> str:
     return _clean_text(el.text_content()) or _clean_text(el.get("title") or "")
 
 
-def _scan_handlers(el: lxml.html.HtmlElement, collector: _Collector) -> None:
+def _scan_handlers(el: lxml.html.HtmlElement, collector: LinkCollector) -> None:
     """Collect URLs from ``on*`` attributes and ``javascript:`` hrefs."""
     scripts = [value for name, value in el.attrib.items() if name.startswith("on") and value]
     href = (el.get("href") or "").strip()
@@ -235,14 +236,14 @@ def _scan_handlers(el: lxml.html.HtmlElement, collector: _Collector) -> None:
             _scan_script(code, collector, text)
 
 
-def collect_links(root: lxml.html.HtmlElement, collector: _Collector) -> None:
+def collect_links(root: lxml.html.HtmlElement, collector: LinkCollector) -> None:
     """Walk a parsed document and feed every URL it holds to ``collector``."""
     for el in root.iter():
         if not isinstance(el.tag, str):
             continue
         tag = el.tag.lower()
         if tag == "script":
-            if (el.get("type") or "").strip().lower() in _JS_TYPES and el.text:
+            if (el.get("type") or "").strip().lower() in JS_SCRIPT_TYPES and el.text:
                 _scan_script(el.text, collector)
             continue
         _scan_handlers(el, collector)
@@ -269,9 +270,9 @@ def extract_links(html: str, base_url: str, encoding: str) -> list[Link]:
     ``base_url`` is the page's URL (a ``<base href>`` in the page overrides it
     for resolution); ``encoding`` is the page encoding from ``decode_html``.
     """
-    root = _parse(html)
+    root = parse_html(html)
     if root is None:
         return []
-    collector = _Collector(base_href(root, base_url), encoding)
+    collector = LinkCollector(base_href(root, base_url), encoding)
     collect_links(root, collector)
     return list(collector.links.values())

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import math
 import re
-from urllib.parse import parse_qsl, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urljoin, urlsplit
 
 import lxml.html
-from w3lib.url import add_or_replace_parameter, safe_url_string
+from w3lib.url import add_or_replace_parameter, safe_url_string, url_query_cleaner
 
 from crawler.discovery.jstext import string_chains, unescape
-from crawler.discovery.links import _JS_TYPES, _parse, base_href, page_encoding
+from crawler.discovery.links import JS_SCRIPT_TYPES, base_href, page_encoding, parse_html
 
 MAX_PAGES = 500
 
@@ -53,6 +53,7 @@ _QUERY_PARAMS = frozenset(
 _PAGER_WORDS = frozenset("首页 上一页 下一页 尾页 末页 上页 下页 next prev last first > < >> << » «".split())
 _TEMPLATE_HEAD = re.compile(r"""(?:href\s*=\s*\\?["']?|^)([\w./:-]*?[\w.-]*[_-])$""")
 _TEMPLATE_TAIL = re.compile(r"^\.(\w{2,6})\b")
+_INDEX_LEAF = re.compile(r"index\.\w+")
 _NUMBERED = re.compile(r"^(?P<stem>.+?)(?:_(?P<n>\d+))?\.(?P<ext>s?html?|jsp|php|aspx?)$", re.I)
 
 
@@ -60,7 +61,7 @@ def _script_text(root: lxml.html.HtmlElement) -> str:
     return "\n".join(
         el.text or ""
         for el in root.iter("script")
-        if (el.get("type") or "").strip().lower() in _JS_TYPES
+        if (el.get("type") or "").strip().lower() in JS_SCRIPT_TYPES
     )
 
 
@@ -171,18 +172,6 @@ def _written_pagers(
     return urls
 
 
-def _without(url: str, param: str) -> str:
-    parts = urlsplit(url)
-    query = "&".join(
-        f"{k}={v}" if v or "=" in pair else k
-        for pair in parts.query.split("&")
-        if pair
-        for k, _, v in [pair.partition("=")]
-        if k != param
-    )
-    return urlunsplit(parts._replace(query=query, fragment=""))
-
-
 def _pager_param(url: str) -> tuple[str, int] | None:
     for name, value in parse_qsl(urlsplit(url).query, keep_blank_values=True):
         if name.lower() in _QUERY_PARAMS and value.isdigit():
@@ -206,7 +195,7 @@ def _query_pagers(
         found = _pager_param(candidate)
         if found:
             name, value = found
-            key = (_without(candidate, name), name)
+            key = (url_query_cleaner(candidate, [name], remove=True), name)
             templates[key] = min(templates.get(key, value), value)
 
     consider(url)
@@ -225,10 +214,13 @@ def _query_pagers(
                 name = piece.rsplit("?", 1)[-1].rsplit("&", 1)[-1][:-1]
                 if name.lower() in _QUERY_PARAMS:
                     consider(urljoin(base, piece + "1"))
+    own_template = None if _pager_param(url) else url_query_cleaner(url, [], remove=True)
     urls: list[str] = []
     for (template, name), lowest in templates.items():
         first = 0 if lowest == 0 else 1
         for n in range(first, first + min(count, max_pages)):
+            if n == first and template == own_template:
+                continue  # the first page is the page itself, without the parameter
             urls.append(add_or_replace_parameter(template, name, str(n)))
     return urls
 
@@ -268,7 +260,7 @@ def extract_pager_urls(
     ``?page=N``-style pagers whose page states the total, and numbered
     ``index_N.html`` siblings. The page's own URL is left out.
     """
-    root = _parse(html)
+    root = parse_html(html)
     if root is None:
         return []
     base = base_href(root, url)
@@ -282,10 +274,20 @@ def extract_pager_urls(
         + _numbered_siblings(root, base, url, max_pages)
     )
     encoding = page_encoding(encoding)
-    own = safe_url_string(url, encoding=encoding)
+    own = safe_url_string(url.split("#", 1)[0], encoding=encoding)
     result: dict[str, None] = {}
     for candidate in found:
         safe = safe_url_string(candidate.split("#", 1)[0], encoding=encoding)
-        if safe != own and urlsplit(safe).scheme in ("http", "https"):
+        if safe != own and not _is_directory_index(safe, own) and urlsplit(safe).scheme in (
+            "http",
+            "https",
+        ):
             result[safe] = None
     return list(result)
+
+
+def _is_directory_index(candidate: str, own: str) -> bool:
+    """Whether ``candidate`` is ``own``'s ``index.*`` page, which ``own`` (a ``/`` URL) serves."""
+    return own.endswith("/") and _INDEX_LEAF.fullmatch(candidate[len(own) :]) is not None and (
+        candidate.startswith(own)
+    )

@@ -72,10 +72,12 @@ def pick_unit(lines: Iterable[str]) -> str | None:
     return units[-1] if units else None
 
 
-def trim_rows(rows: list[list[str]]) -> tuple[list[list[str]], int]:
-    """Drop empty rows at both ends and empty columns at both edges.
+def trim_rows(rows: list[list[str]], columns: bool = True) -> tuple[list[list[str]], int]:
+    """Drop empty rows at both ends and (if `columns`) empty columns at both edges.
 
     Returns the rows and how many rows were dropped at the top, so row numbers stay true.
+    Ruled PDF tables keep their empty columns: a column empty on one page may be filled
+    on the next, and joining pages needs the same column count.
     """
     width = max((len(r) for r in rows), default=0)
     rows = [r + [""] * (width - len(r)) for r in rows]
@@ -84,8 +86,10 @@ def trim_rows(rows: list[list[str]]) -> tuple[list[list[str]], int]:
         return [], 0
     top, bottom = filled[0], filled[-1]
     rows = rows[top : bottom + 1]
-    columns = [j for j in range(width) if any(r[j] for r in rows)]
-    return [r[columns[0] : columns[-1] + 1] for r in rows], top
+    if not columns:
+        return rows, top
+    kept = [j for j in range(width) if any(r[j] for r in rows)]
+    return [r[kept[0] : kept[-1] + 1] for r in rows], top
 
 
 def count_header_rows(rows: list[list[str]]) -> int:

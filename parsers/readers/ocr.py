@@ -93,21 +93,45 @@ def _positions(mask: np.ndarray, axis: int, min_length: int) -> list[int]:
     return [sum(group) // len(group) for group in lines]
 
 
-def ruling(image) -> tuple[list[int], list[int]]:
-    """x positions of vertical and y positions of horizontal ruling lines in the image."""
+@dataclass
+class Grid:
+    """Ruling found in an image: line positions and the masks to tell merged cells."""
+
+    xs: list[int]
+    ys: list[int]
+    vertical: np.ndarray
+    horizontal: np.ndarray
+
+    def has_vertical(self, x: int, top: int, bottom: int) -> bool:
+        """Whether a vertical line runs at `x` over most of top..bottom (else cells merge)."""
+        band = self.vertical[top + 2 : max(bottom - 1, top + 3), max(x - 3, 0) : x + 4]
+        return band.size > 0 and (band.max(axis=1) > 0).mean() > 0.5
+
+    def has_horizontal(self, y: int, left: int, right: int) -> bool:
+        band = self.horizontal[max(y - 3, 0) : y + 4, left + 2 : max(right - 1, left + 3)]
+        return band.size > 0 and (band.max(axis=0) > 0).mean() > 0.5
+
+
+def ruling(image, text_height: float) -> Grid:
+    """Vertical and horizontal ruling lines of the image.
+
+    A line must be longer than a few text heights, so that strokes of characters (the
+    vertical stroke of 1 or 中) are not taken for ruling.
+    """
     import cv2
 
     gray = np.asarray(image.convert("L"))
     binary = cv2.adaptiveThreshold(255 - gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY, 15, -2)
     height, width = binary.shape
-    horizontal = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(width // 30, 10), 1)))
-    vertical = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(height // 40, 10))))
+    long_h = max(width // 30, int(3 * text_height), 10)
+    long_v = max(height // 40, int(1.6 * text_height), 10)
+    horizontal = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (long_h, 1)))
+    vertical = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, long_v)))
     ys = _positions(horizontal, 1, int(width * MIN_LINE_SHARE))
-    if len(ys) < 2:
-        return [], ys
-    span = ys[-1] - ys[0]
-    xs = _positions(vertical[ys[0] : ys[-1] + 1], 0, int(span * MIN_LINE_SHARE))
-    return xs, ys
+    xs: list[int] = []
+    if len(ys) >= 2:
+        xs = _positions(vertical[ys[0] : ys[-1] + 1], 0, long_v)
+    return Grid(xs, ys, vertical, horizontal)
 
 
 def _index(bounds: list[int], value: float) -> int | None:
@@ -129,11 +153,40 @@ def _lines(boxes: list[Box]) -> list[str]:
     return [" ".join(b.text for b in sorted(line, key=lambda b: b.x0)) for line in lines]
 
 
-def layout(boxes: list[Box], xs: list[int], ys: list[int]) -> OcrContent:
-    """Place boxes in the grid cells; boxes above and below the grid become lines."""
+def _cell_groups(grid: Grid) -> dict[tuple[int, int], tuple[int, int]]:
+    """Each grid cell's merged-cell group, named by its top-left cell."""
+    xs, ys = grid.xs, grid.ys
+    parent = {(i, j): (i, j) for i in range(len(ys) - 1) for j in range(len(xs) - 1)}
+
+    def root(cell):
+        while parent[cell] != cell:
+            cell = parent[cell]
+        return cell
+
+    def union(a, b):
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+
+    for i in range(len(ys) - 1):
+        for j in range(1, len(xs) - 1):
+            if not grid.has_vertical(xs[j], ys[i], ys[i + 1]):
+                union((i, j - 1), (i, j))
+    for i in range(1, len(ys) - 1):
+        for j in range(len(xs) - 1):
+            if not grid.has_horizontal(ys[i], xs[j], xs[j + 1]):
+                union((i - 1, j), (i, j))
+    return {cell: root(cell) for cell in parent}
+
+
+def layout(boxes: list[Box], grid: Grid) -> OcrContent:
+    """Place characters in the grid cells (a merged cell's text goes to every cell it spans);
+    boxes above and below the grid become lines."""
+    xs, ys = grid.xs, grid.ys
     if len(xs) < 3 or len(ys) < 3:
         return OcrContent([], _lines(boxes), [])
-    grid: dict[tuple[int, int], list[tuple[float, float, str]]] = {}
+    groups = _cell_groups(grid)
+    pieces: dict[tuple[int, int], list[tuple[float, float, str]]] = {}
     above, below = [], []
     for box in boxes:
         if box.cy < ys[0]:
@@ -147,15 +200,11 @@ def layout(boxes: list[Box], xs: list[int], ys: list[int]) -> OcrContent:
         for text, cx, cy in parts:
             col = _index(xs, cx)
             if row is not None and col is not None:
-                grid.setdefault((row, col), []).append((cy, cx, text))
-    rows = []
-    for i in range(len(ys) - 1):
-        row = []
-        for j in range(len(xs) - 1):
-            pieces = sorted(grid.get((i, j), []))
-            row.append(_join(pieces))
-        rows.append(row)
-    rows = [r for r in rows if any(r)]
+                pieces.setdefault(groups[(row, col)], []).append((cy, cx, text))
+    rows = [
+        [_join(sorted(pieces.get(groups[(i, j)], []))) for j in range(len(xs) - 1)]
+        for i in range(len(ys) - 1)
+    ]
     return OcrContent(rows, _lines(above), _lines(below))
 
 
@@ -175,5 +224,5 @@ def _join(pieces: list[tuple[float, float, str]]) -> str:
 def read_image(image) -> OcrContent:
     """OCR one page or picture: its ruled table (if any) and the text around it."""
     boxes = recognise(image)
-    xs, ys = ruling(image)
-    return layout(boxes, xs, ys)
+    heights = sorted(b.y1 - b.y0 for b in boxes) or [10.0]
+    return layout(boxes, ruling(image, heights[len(heights) // 2]))

@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import logging
 import re
-from dataclasses import dataclass, field
 
 import pdfplumber
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
@@ -24,16 +23,8 @@ from parsers.readers import common, ocr
 log = logging.getLogger(__name__)
 
 CID_RE = re.compile(r"\(cid:\d+\)")
-PICTURE_SHARE = 0.15  # an image covering this share of a page may be a pasted table
+PICTURE_SHARE = 0.04  # an image covering this share of a page may be a pasted table
 RENDER_SCALE = 2.0  # 144 dpi: enough for OCR of 9-point table text
-
-
-@dataclass
-class _PageItems:
-    """A page's tables (with the lines above each) and its lines outside tables."""
-
-    tables: list[tuple[Table, list[str]]] = field(default_factory=list)
-    lines: list[tuple[float, float, str]] = field(default_factory=list)  # (x1 share, gap, text)
 
 
 def is_garbage(text: str) -> bool:
@@ -111,22 +102,16 @@ class PdfReader:
         self.result = ExtractedFile(name=name, format="pdf")
         self.ocr_pages = 0
         self._renderer = None
+        self._tail_page = 0  # the page the last table's last rows were read from
 
     def read(self) -> ExtractedFile:
         try:
             pdf = pdfplumber.open(io.BytesIO(self.data))
-        except (PDFPasswordIncorrect, PDFEncryptionError) as exc:
-            self.result.error = f"encrypted PDF (a password is needed to open it): {type(exc).__name__}"
-            return self.result
-        except (PDFSyntaxError, PdfminerException) as exc:
-            self.result.error = f"not a readable PDF: {_reason(exc)}"
+            pages = pdf.pages
+        except Exception as exc:  # pdfminer raises many kinds on broken files
+            self.result.error = _open_error(exc)
             return self.result
         with pdf:
-            try:
-                pages = pdf.pages
-            except Exception as exc:  # pdfminer raises many kinds on broken page trees
-                self.result.error = f"PDF page tree unreadable: {_reason(exc)}"
-                return self.result
             self.result.pages = len(pages)
             if len(pages) > common.MAX_PAGES:
                 self.result.warnings.append(f"PDF has {len(pages)} pages; only the first {common.MAX_PAGES} were read")
@@ -159,7 +144,7 @@ class PdfReader:
         found = page.find_tables()
         boxes = [t.bbox for t in found]
         pictures = _pictures(page)
-        items = _PageItems()
+        tables: list[tuple[Table, list[str]]] = []  # each with the text lines above it
         lines = _lines(page, boxes + pictures)
         regions = sorted([(b[1], "table", t) for b, t in zip(boxes, found)] + [(b[1], "picture", b) for b in pictures],
                          key=lambda r: r[0])
@@ -167,17 +152,17 @@ class PdfReader:
         for top, kind, obj in regions:
             above = [ln["text"] for ln in lines if previous_bottom <= ln["top"] and ln["bottom"] <= top + 1]
             if kind == "table":
-                rows, offset = common.trim_rows(_grid_rows(obj))
+                rows, offset = common.trim_rows(_grid_rows(obj), columns=False)
                 if rows:
                     table = Table(rows=rows, where=Where(self.name, page=number), row_offset=offset + 1)
-                    items.tables.append((table, above))
+                    tables.append((table, above))
                 previous_bottom = obj.bbox[3]
             else:
                 table = self._ocr_picture(number, page, obj)
                 if table is not None:
-                    items.tables.append((table, above))
+                    tables.append((table, above))
                 previous_bottom = obj[3]
-        self._add_tables(items.tables)
+        self._add_tables(tables)
         self._add_paragraphs(number, lines, page.width, ocr_used=False)
 
     def _add_tables(self, tables: list[tuple[Table, list[str]]]) -> None:
@@ -187,12 +172,14 @@ class PdfReader:
             if (
                 title is None
                 and last is not None
-                and last.where.page == (table.where.page or 0) - 1
+                and self._tail_page == (table.where.page or 0) - 1
                 and len(last.rows[0]) == len(table.rows[0])
                 and last.ocr == table.ocr
             ):
                 last.rows.extend(table.rows)  # the same table, on over the page break
+                self._tail_page = table.where.page or 0
                 continue
+            self._tail_page = table.where.page or 0
             table.title = title
             table.unit = common.pick_unit(above)
             table.header_rows = common.count_header_rows(table.rows)
@@ -256,6 +243,15 @@ class PdfReader:
         if not rows:
             return None
         return Table(rows=rows, where=Where(self.name, page=number), ocr=True)
+
+
+def _open_error(exc: BaseException) -> str:
+    cause = exc.args[0] if isinstance(exc, PdfminerException) and exc.args else exc
+    if isinstance(cause, (PDFPasswordIncorrect, PDFEncryptionError)):
+        return f"encrypted PDF: a password is needed to open it ({type(cause).__name__})"
+    if isinstance(cause, PDFSyntaxError):
+        return f"not a readable PDF (truncated or damaged): {_reason(cause)}"
+    return f"PDF could not be opened: {type(cause).__name__}: {_reason(cause)}"
 
 
 def _reason(exc: BaseException) -> str:

@@ -174,7 +174,7 @@ def header_spans(rows: list[list[str]]) -> list[tuple[int, int, int]]:
     those columns, is printed as one merged cell, as budget tables do.
     """
     spans = []
-    for i in range(min(header_rows(rows), len(rows) - 1)):
+    for i in range(header_rows(rows) - 1):
         row, below = rows[i], rows[i + 1]
         j = 0
         while j < len(row):

@@ -1,0 +1,149 @@
+"""Archive → parsers → index: parse what is new or stale, then bring the index up to date.
+
+Runs after every crawl and as `budgets reparse`. A document is parsed again only when its
+inputs (the sha256 of its page and files) or the parser version changed, so a pass over an
+unchanged archive parses nothing. Each file is read in a worker process with time and
+memory limits (`parsers.isolation`); a file that fails is recorded in the parse's errors
+and the document is still parsed from the rest.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from archive import Archive
+from archive.export import build_record
+from parsers.disclosure import parse_disclosure
+from parsers.isolation import read_file_isolated
+from parsers.model import Context, ExtractedFile
+from parsers.version import PARSER_VERSION
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class ProcessReport:
+    parsed: int = 0
+    unchanged: int = 0
+    file_errors: dict[str, str] = field(default_factory=dict)
+    indexed: int = 0
+
+
+def input_fingerprint(doc: dict, files: list[dict]) -> str:
+    basis = [PARSER_VERSION, doc.get("fingerprint") or "", *[f["sha256"] or f["url"] for f in files]]
+    page = doc.get("page_sha256") or ""
+    return hashlib.sha256("\n".join([*basis, page]).encode()).hexdigest()
+
+
+def _page_sha(archive: Archive, url: str) -> str | None:
+    state = archive.db.url_state(url)
+    return state["sha256"] if state else None
+
+
+def extract_document(archive: Archive, doc: dict, files: list[dict]) -> tuple[list[ExtractedFile], Context]:
+    """Read a document's archived page and files into ExtractedFiles (isolated, one worker per file)."""
+    page_metadata = json.loads(doc["page_metadata"] or "{}")
+    page_sha = _page_sha(archive, doc["detail_url"])
+    page_html = archive.blobs.get(page_sha) if page_sha and archive.blobs.exists(page_sha) else None
+    context = Context(title=doc["title"], detail_url=doc["detail_url"], article_html=page_html,
+                      article_text=doc["text"], published_date=doc["published_date"],
+                      page_metadata=page_metadata, region_hint=json.loads(doc.get("region_hint") or "{}"))
+    extracted: list[ExtractedFile] = []
+    if page_html is not None:
+        extracted.append(read_file_isolated("article.html", page_html))
+    for f in files:
+        if not f["sha256"] or not archive.blobs.exists(f["sha256"]):
+            continue
+        name = f["filename"] or f["url"].rsplit("/", 1)[-1] or f["sha256"][:12]
+        result = read_file_isolated(name, archive.blobs.get(f["sha256"]))
+        result.sha256 = f["sha256"]
+        extracted.append(result)
+    return extracted, context
+
+
+def parse_documents(archive: Archive, force: bool = False, only: set[str] | None = None) -> tuple[ProcessReport, list[str]]:
+    """Parse every document whose inputs or parser changed; return the report and the ids parsed."""
+    report = ProcessReport()
+    changed: list[str] = []
+    for doc in list(archive.db.documents()):
+        if only is not None and doc["id"] not in only:
+            continue
+        files = archive.db.document_files(doc["id"])
+        doc = {**doc, "page_sha256": _page_sha(archive, doc["detail_url"])}
+        fingerprint = input_fingerprint(doc, files)
+        previous = archive.db.parse_of(doc["id"])
+        if not force and previous and previous["input_fingerprint"] == fingerprint:
+            report.unchanged += 1
+            continue
+        extracted, context = extract_document(archive, doc, files)
+        try:
+            record = parse_disclosure(extracted, context)
+            errors = {f.name: f.error for f in extracted if f.error}
+        except Exception as exc:  # a parser bug must not stop the other documents
+            logger.exception("parsing document %s failed", doc["id"])
+            record = {}
+            errors = {"(document)": f"{type(exc).__name__}: {exc}"[:300]}
+        record["files"] = [{"sha256": f.sha256, "format": f.format, "error": f.error} for f in extracted]
+        archive.db.save_parse({"document_id": doc["id"], "parser_version": PARSER_VERSION,
+                               "record": json.dumps(record, ensure_ascii=False, default=str),
+                               "errors": json.dumps(errors, ensure_ascii=False), "input_fingerprint": fingerprint})
+        report.parsed += 1
+        report.file_errors.update({f"{doc['id']}:{k}": v for k, v in errors.items()})
+        changed.append(doc["id"])
+    return report, changed
+
+
+def index_documents(archive: Archive, backend, ids: list[str] | None = None, batch: int = 500) -> int:
+    """Upsert the export records of `ids` (all documents when None) into a search backend."""
+    n = 0
+    chunk: list[dict] = []
+    for doc in archive.db.documents():
+        if ids is not None and doc["id"] not in ids:
+            continue
+        chunk.append(build_record(archive.db, doc))
+        if len(chunk) >= batch:
+            n += backend.upsert(chunk)
+            chunk = []
+    if chunk:
+        n += backend.upsert(chunk)
+    return n
+
+
+def process(data_dir: Path, backend=None, force: bool = False) -> ProcessReport:
+    archive = Archive(data_dir)
+    try:
+        report, changed = parse_documents(archive, force=force)
+        if backend is not None:
+            report.indexed = index_documents(archive, backend, set(changed) if not force else None)
+        return report
+    finally:
+        archive.close()
+
+
+def parse_local_files(paths: list[Path]) -> dict:
+    """The contract's record for files a researcher downloaded by hand (no archive, no network)."""
+    from archive.export import EMPTY_REGION, RECORD_FIELDS
+
+    extracted = []
+    files = []
+    for path in paths:
+        data = path.read_bytes()
+        result = read_file_isolated(path.name, data)
+        result.sha256 = hashlib.sha256(data).hexdigest()
+        extracted.append(result)
+        files.append({"url": path.resolve().as_uri(), "sha256": result.sha256, "content_type": None,
+                      "bytes": len(data), "format": result.format,
+                      **({"error": result.error} if result.error else {})})
+    parsed = parse_disclosure(extracted, Context(title=paths[0].stem))
+    record = {
+        "id": hashlib.sha256("".join(sorted(f["sha256"] for f in files)).encode()).hexdigest()[:20],
+        "detail_url": None, "duplicate_urls": [], "attachment_urls": [f["url"] for f in files],
+        "title": None, "department": None, "region": dict(EMPTY_REGION), "fiscal_year": None, "kind": None,
+        "units_in_source": None, "published_date": None, "page_metadata": {}, "figures": {},
+        "figure_sources": {}, "flags": [], "ocr": False, "files": files, "text": "",
+    }
+    record.update({k: v for k, v in parsed.items() if k in RECORD_FIELDS and k != "files" and v is not None})
+    return {k: record[k] for k in RECORD_FIELDS}
