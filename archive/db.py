@@ -183,7 +183,8 @@ class ArchiveDB:
         with self.tx():
             fetch_id = self._insert("fetches", row)
             sha = row.get("sha256")
-            ok = sha and 200 <= (row.get("status") or 0) < 300
+            # only a successful GET is something a later request for the URL may be answered with
+            ok = sha and 200 <= (row.get("status") or 0) < 300 and row.get("method", "GET") == "GET"
             if sha:
                 self._insert("blobs", {"sha256": sha, "bytes": row.get("bytes"), "path": blob_path,
                                        "first_url": row["url"], "first_seen": row["fetched_at"]}, "OR IGNORE")

@@ -38,6 +38,7 @@ def _warc_date(iso: str) -> str:
 
 
 def _http_header_bytes(status: int, headers: dict[str, list[str]]) -> bytes:
+    """The response head as received: header values were stored latin-1-decoded, so this is byte-exact."""
     try:
         reason = HTTPStatus(status).phrase
     except ValueError:
@@ -46,7 +47,27 @@ def _http_header_bytes(status: int, headers: dict[str, list[str]]) -> bytes:
     for name, values in headers.items():
         for v in values if isinstance(values, list) else [values]:
             lines.append(f"{name}: {v}")
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8", "replace")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace")
+
+
+class RawHttpHeaders(StatusAndHeaders):
+    """HTTP headers that warcio writes byte for byte.
+
+    warcio re-encodes non-ASCII header values (a raw GBK `Content-Disposition` filename,
+    common on these portals) as RFC 8187 UTF-8, which both alters the archived response
+    and would break the block digest computed over what was received.
+    """
+
+    def __init__(self, raw: bytes) -> None:
+        super().__init__("", [], protocol="")
+        self.raw = raw
+        self.headers_buff = raw
+
+    def compute_headers_buffer(self, header_filter=None) -> None:
+        self.headers_buff = self.raw
+
+    def __bool__(self) -> bool:  # warcio tests `if record.http_headers:`; no parsed list here
+        return True
 
 
 class WarcSpool:
@@ -110,10 +131,11 @@ class WarcSpool:
         body = self.blobs.get(sha)
         payload_digest = sha256_label(body)
         known = first_records.get(sha) or self._first_record(sha)
+        http_headers = RawHttpHeaders(http_bytes)
         if known:
             ref_id, ref_date, ref_uri = known
             record = writer.create_warc_record(
-                row["url"], "revisit", payload=BytesIO(http_bytes), length=len(http_bytes),
+                row["url"], "revisit", payload=BytesIO(b""), length=0, http_headers=http_headers,
                 warc_headers_dict={
                     "WARC-Date": date,
                     "WARC-Profile": "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest",
@@ -124,13 +146,12 @@ class WarcSpool:
                 },
             )
         else:
-            block = http_bytes + body
             record = writer.create_warc_record(
-                row["url"], "response", payload=BytesIO(block), length=len(block),
+                row["url"], "response", payload=BytesIO(body), length=len(body), http_headers=http_headers,
                 warc_headers_dict={
                     "WARC-Date": date,
                     "WARC-Payload-Digest": payload_digest,
-                    "WARC-Block-Digest": sha256_label(block),
+                    "WARC-Block-Digest": sha256_label(http_bytes + body),
                 },
             )
         writer.write_record(record)

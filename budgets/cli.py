@@ -32,8 +32,9 @@ def cli() -> None:
 @click.option("--concurrency", type=int, default=None, help="Concurrent requests per host (default 4).")
 @click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE", help="Override a Scrapy setting.")
 @click.option("-v", "--verbose", is_flag=True, help="Log every request (Scrapy INFO log).")
+@click.option("--no-process", is_flag=True, help="Only crawl and archive; parse and index later with `budgets reparse`.")
 @data_option
-def crawl(urls, portals_file, delay, concurrency, settings, verbose, data_dir: Path) -> None:
+def crawl(urls, portals_file, delay, concurrency, settings, verbose, no_process, data_dir: Path) -> None:
     """Crawl from the given start pages, staying on their hosts; archive everything; find disclosures."""
     from archive.db import ArchiveDB
     from budgets.crawl import format_summary, run_crawl, run_summary
@@ -62,7 +63,8 @@ def crawl(urls, portals_file, delay, concurrency, settings, verbose, data_dir: P
     run_id = run_crawl(data_dir, start_urls, overrides)
     db = ArchiveDB(data_dir / "archive.db")
     click.echo(format_summary(run_summary(db, run_id)))
-    _process_and_report(data_dir, force=False)
+    if not no_process:
+        _process_and_report(data_dir, force=False)
 
 
 def _backend(data_dir: Path):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 from scrapy.crawler import CrawlerProcess
@@ -23,7 +24,9 @@ def crawl_settings(data_dir: Path, overrides: dict | None = None):
 
 def run_crawl(data_dir: Path, start_urls: list[str], overrides: dict | None = None) -> int:
     """Crawl `start_urls` into the archive at `data_dir`; return the run id."""
-    process = CrawlerProcess(crawl_settings(data_dir, overrides), install_root_handler=True)
+    process = CrawlerProcess(crawl_settings(data_dir, overrides))
+    # trafilatura warns for every page whose body it cannot isolate; the spider has its own fallback
+    logging.getLogger("trafilatura").setLevel(logging.ERROR)
     crawler = process.create_crawler(PortalSpider)
     process.crawl(crawler, start_urls=start_urls)
     process.start()
@@ -42,7 +45,7 @@ def run_summary(db: ArchiveDB, run_id: int) -> dict:
     errors: dict[str, int] = {}
     for row in db.query("select error, status from fetches where run_id = ? and (error is not null or status >= 400)",
                         [run_id]):
-        kind = f"HTTP {row['status']}" if row["status"] else (row["error"] or "").split(":")[0]
+        kind = f"HTTP {row['status']}" if row["status"] else (row["error"] or "")[:60]
         errors[kind] = errors.get(kind, 0) + 1
     for row in db.query("select error from document_files where error is not null and document_id in "
                         "(select id from documents)"):

@@ -11,13 +11,21 @@ the title is final); a title without budget words defers to the attachment names
 to the first lines of the body.
 
 Both kinds in one title (2019年部门决算和2020年部门预算): a term in brackets or after
-附/含 is secondary; otherwise the first-named term is the subject.  `detail` names the
-other one.
+附/含 is secondary; otherwise the first-named term is the subject, since titles name the
+document they publish first and append what comes with it.  预决算 reads as 预算 first.
+`detail` names the other term.
+
+fiscal_year is the year printed nearest before the subject term (else just after it), so
+2019年部门决算和2020年部门预算 gives 2019 for the 决算; never the publication date.  A page
+whose title, attachments and body give no year is a column page, not a disclosure.
+
+Index pages: when the page's links name three or more other departments' disclosures, the
+page is an index unless it names its own department and has attachments or real text.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Sequence
 
 from crawler.discovery.article import ascii_digits
@@ -25,7 +33,6 @@ from crawler.discovery.article import ascii_digits
 BUDGET = "budget"
 FINAL_ACCOUNT = "final_account"
 REASON_BY_KIND = {BUDGET: "department_budget", FINAL_ACCOUNT: "department_final_account"}
-KIND_WORDS = {BUDGET: "预算", FINAL_ACCOUNT: "决算"}
 
 
 @dataclass(frozen=True)
@@ -63,32 +70,36 @@ def _rule(reason: str, pattern: str, why: str, **flags: bool) -> Rule:
 
 # Evaluated in this order; the first match decides.
 EXCLUSIONS: tuple[Rule, ...] = (
-    _rule("qa", r"问答|答记者问|答问|问与答|有问必答|你问我答|答疑", "a Q&A about the disclosure"),
+    _rule("qa", r"问答|答记者问|答问|问与答|有问必答|你问我答|答疑|问题解答|常见问题",
+          "a Q&A about the disclosure"),
     _rule("interpretation", r"图解|解读|一图(?:读懂|看懂|了解)|图说|读懂|看懂|H5|长图|视频",
           "a summary or interpretation of a disclosure"),
     _rule("notice",
           r"通知|通报|的函|复函|提醒函|征求意见|工作方案|实施方案|管理办法|暂行办法|实施细则|操作规程|"
-          r"公开工作|公开情况(?!说明)|编制工作|编报工作|工作要求|关于印发|关于做好|关于开展|关于加强|关于进一步",
+          r"关于印发|关于做好|关于开展|关于加强|关于进一步",
           "a notice about the disclosure work, not a disclosure"),
     _rule("index_page",
-          r"汇总|目录|一览|专栏|专题|索引|各部门|各单位|所属单位名单|\d+个(?:部门|单位)|"
+          r"汇总(?!表)|目录|一览(?!表)|专栏|专题|索引|各部门|各单位|所属单位名单|\d+个(?:部门|单位)|"
           r"(?:市|县|区|省|州)直(?:各)?(?:部门|单位)|部门预决算公开平台|集中公开",
           "a page gathering many departments' disclosures"),
     _rule("index_page", r"(?:省|市|州|县|区)级(?:各)?(?:部门|单位)",
           "a page gathering many departments' disclosures", only_without_department=True),
     _rule("government_level",
-          r"(?:省|市|州|县|区|旗|乡|镇)本级|全(?:省|市|州|县|区|旗)|一般公共预算|财政(?:预|决)算(?!评审|编审|绩效|中心|局|处|科|所)|"
-          r"预算报告|决算报告(?=.*(?:人大|审议|草案))|预算执行|决算草案|预算草案|总预算|总决算|政府预算|政府决算|"
+          r"(?:省|市|州|县|区|旗|乡|镇)本级|全(?:省|市|州|县|区|旗)(?!县)|一般公共预算|财政(?:预|决)算(?!评审|编审|绩效|中心|局|处|科|所)|"
+          r"(?<!部门)(?<!单位)预算报告|决算报告(?=.*(?:人大|审议|草案))|预算执行|决算草案|预算草案|总预算|总决算|政府预算|政府决算|"
           r"政府债务|政府债券|债务限额|政府性基金预算|国有资本经营预算|社会保险基金预算|预算调整方案|"
           r"转移支付|财政收支|(?:省|市|州|县|区)级(?:预算|决算)|(?:省|市|州|县|区)级财政",
           "the government's own budget or report, not one department's"),
     _rule("audit", r"审计(?:工作)?(?:报告|结果|公告|发现|整改)", "an audit report, not a disclosure"),
     _rule("performance", r"绩效", "a performance evaluation, not a disclosure", only_without_term=True),
     _rule("news",
-          r"工作动态|召开|(?<!协商)会议|调研|培训班|培训会|座谈|部署|动员(?:会|大会)|督查(?!室|局|办)|检查(?!站)|"
+          r"工作动态|召开|(?<!协商)会议(?!中心)|调研|培训班|培训会|座谈|部署|动员(?:会|大会)|督查(?!室|局|办)|(?<!纪律)检查(?!站)|"
           r"视察|考察|莅临|走访|"
           r"慰问|讲话|发布会|举办|举行|开展|推进会|圆满|顺利|荣获|获评|表彰|签约|启动|答复|建议|提案",
           "news or correspondence, not a disclosure"),
+    # Titles about the disclosure work that are neither a notice's form nor news.
+    _rule("notice", r"(?<!政府信息)公开工作|公开情况(?!说明)|编制工作|编报工作|工作要求",
+          "a notice about the disclosure work, not a disclosure"),
 )
 
 
@@ -115,15 +126,19 @@ TERMS: tuple[Term, ...] = (
 
 # A year the document is for: 2020年, 2020年度, 2020度, bare 2020; not a 文号's 〔2020〕.
 _YEAR = re.compile(r"(?<![\d〔\[])((?:19|20)\d{2})(?![\d〕\]）)\-/.])\s*(?:年度|年|度)?")
-_SECONDARY_MARK = re.compile(r"[（(【\[][^）)】\]]*$|(?:附|含|附件|附带|及附)[^，,。]*$")
+_SECONDARY_MARK = re.compile(r"[（(【\[][^）)】\]]*$|(?:附|含)[^，,。）)】\]和及与]*$")
 # Last character of a department or unit name (ignoring a trailing bracket group).
-_ORG_END = set("局委办院厅室会部处所站队馆校社团联协府关司署台园场行组庭宫库科股学狱镇乡道中")
+_ORG_END = set("局委办院厅室会部处所站队馆校社团联协府关司署台园场圃厂地行组庭宫库科股学狱镇乡道中")
 _REGION_END = set("省市县区州旗盟")
 _TRIM_HEAD = re.compile(r"^(?:关于|公开|转发|印发|发布|公示|[#*\s:：、，,.。·\-—_|【】\[\]《》“”\"'])+")
-_TRIM_TAIL = re.compile(r"(?:关于|的|公开|发布|[\s:：、，,.。·\-—_|【】\[\]《》“”\"'(（])+$")
+_TRIM_TAIL = re.compile(r"(?:关于|的|公开|发布|部门|单位|[\s:：、，,.。·\-—_|【】\[\]《》“”\"'(（])+$")
+_BUDGET_ASIDE = re.compile(r"[（(【\[][^（()）【】\[\]]*(?:预算|决算)[^（()）【】\[\]]*[）)】\]]")
+_LEADING_TAG = re.compile(r"^[【\[][^】\]]{1,12}[】\]](.+)$")  # 【转载】…; kept when the tag is all
 _BRACKET_TAIL = re.compile(r"[（(][^（()）]*[）)]$")
 _ATTACHMENT_HEAD = re.compile(r"^附件\s*\d*\s*[:：.、]?\s*")
 _FILE_EXT = re.compile(r"\.(?:pdf|docx?|xlsx?|wps|et|zip|rar|7z|ofd|jpe?g|png|html?)$", re.I)
+_GAP = "[\\s\u3000\xa0]*"
+_GAP_RE = re.compile("[\\s\u3000\xa0]+")
 _BODY_LINES = 12  # body lines read as title candidates
 _INDEX_MIN_DEPARTMENTS = 3  # distinct departments among link titles that make an index page
 _SHORT_BODY = 300  # characters under which a page with links is mostly links
@@ -142,12 +157,29 @@ class _Reading:
     year: int | None = None
     department: str | None = None
     region: str | None = None
-    notes: list[str] = field(default_factory=list)
 
 
 def _normalise(text: str) -> str:
     """One line, ASCII digits, no spaces (titles print 株洲市 2020 年 部门预算 with gaps)."""
-    return re.sub(r"[\s\u3000\xa0]+", "", ascii_digits(text or ""))
+    return _GAP_RE.sub("", ascii_digits(text or ""))
+
+
+def _restore_spaces(name: str, original: str) -> str:
+    """Put back a space the title prints between two names (纪委 监委), not a stray one.
+
+    A space is kept where the text before it is itself a department name.
+    """
+    m = re.search(_GAP.join(map(re.escape, name)), ascii_digits(original))
+    if not m:
+        return name
+    parts = _GAP_RE.split(m.group())
+    out, segment = parts[0], parts[0]
+    for part in parts[1:]:
+        if _name_kind(segment) == "department":
+            out, segment = f"{out} {part}", part
+        else:
+            out, segment = out + part, segment + part
+    return out
 
 
 def _terms(line: str) -> list[tuple[Term, re.Match]]:
@@ -179,6 +211,11 @@ def _year_for(line: str, start: int, end: int) -> re.Match | None:
 
 
 def _clean_name(text: str) -> str:
+    """Trim a candidate name of lead-in words, punctuation, tags and bracketed budget asides."""
+    text = _BUDGET_ASIDE.sub("", text)
+    tagged = _LEADING_TAG.match(text)
+    if tagged:
+        text = tagged.group(1)
     previous = None
     while previous != text:
         previous = text
@@ -210,12 +247,14 @@ def _department(line: str, year: re.Match | None, term_start: int) -> tuple[str 
         candidates = [line[:term_start]]
     region = None
     for raw in candidates:
-        name = _clean_name(raw)
-        kind = _name_kind(name)
-        if kind == "department":
-            return name, region
-        if kind == "region" and region is None:
-            region = name
+        # 株洲市人民政府关于株洲市民政局…: the name after the last 关于 is the subject.
+        for part in reversed(raw.split("关于")):
+            name = _clean_name(part)
+            kind = _name_kind(name)
+            if kind == "department":
+                return name, region
+            if kind == "region" and region is None:
+                region = name
     return None, region
 
 
@@ -232,6 +271,8 @@ def _read(text: str) -> _Reading:
         year = _year_for(line, m.start(), m.end())
         reading.year = int(year.group(1)) if year else None
         reading.department, reading.region = _department(line, year, m.start())
+        if reading.department:
+            reading.department = _restore_spaces(reading.department, text)
     for rule in EXCLUSIONS:
         if rule.only_without_department and reading.department:
             continue
@@ -253,7 +294,7 @@ def _index_departments(link_titles: Sequence[str], own: str | None) -> list[str]
     seen: list[str] = []
     for title in link_titles:
         r = _read(title)
-        if r.kind and r.exclusion is None and r.department and r.department not in seen + [own]:
+        if _usable(r) and r.department and r.department not in seen + [own]:
             seen.append(r.department)
     return seen
 
@@ -263,17 +304,17 @@ def _quote(text: str, limit: int = 60) -> str:
 
 
 def _negative(reading: _Reading, where: str) -> Decision:
-    rule, words = reading.exclusion  # type: ignore[misc]
+    assert reading.exclusion is not None
+    rule, words = reading.exclusion
     return Decision(False, reading.kind, reading.year, None, rule.reason,
                     f"{where} {_quote(reading.line)} says {_quote(words)}: {rule.why}")
 
 
 def _positive(reading: _Reading, where: str, department: str | None, dept_where: str,
-              year: int | None, year_where: str) -> Decision:
+              year: int, year_where: str) -> Decision:
     assert reading.kind is not None
     detail = f"{where} {_quote(reading.line)} names {_quote(reading.term or '')}"
-    if year:
-        detail += f" for {year}" + (f" (year from the {year_where})" if year_where != where else "")
+    detail += f" for {year}" + (f" (year from the {year_where})" if year_where != where else "")
     if department:
         detail += f" of {_quote(department)}" + (f" (from the {dept_where})" if dept_where != where else "")
     if reading.other_term:
@@ -296,8 +337,11 @@ def classify(title: str, text: str = "", attachment_names: Sequence[str] = (),
              link_titles: Sequence[str] = ()) -> Decision:
     """Decide whether an article is one department's budget or final-account disclosure.
 
-    `link_titles` are the titles of links on the page, to recognise index pages.
+    `text` is the article body, `attachment_names` the names (link texts or file names) of
+    its attachments, `link_titles` the titles of the other links on the page, which
+    reveal index pages.
     """
+    text = text or ""
     head = _read(title)
     if head.exclusion:
         return _negative(head, "title")
@@ -306,7 +350,9 @@ def classify(title: str, text: str = "", attachment_names: Sequence[str] = (),
                         f"title {_quote(head.line)} names {_quote(head.term or '')} of the region "
                         f"{_quote(head.region)}, not of one department")
     attachments = [_read(_attachment_line(n)) for n in attachment_names]
-    body = [_read(line) for line in _body_lines(text)]
+    # Body lines that are link texts name other pages, not this one.
+    linked_lines = {_normalise(t) for t in link_titles}
+    body = [_read(line) for line in _body_lines(text) if _normalise(line) not in linked_lines]
 
     if _usable(head):
         source, where = head, "title"
@@ -333,7 +379,7 @@ def classify(title: str, text: str = "", attachment_names: Sequence[str] = (),
 
     linked = _index_departments(link_titles, department)
     if len(linked) >= _INDEX_MIN_DEPARTMENTS and (
-        department is None or (not attachment_names and len(text or "") < _SHORT_BODY)
+        department is None or (not attachment_names and len(text) < _SHORT_BODY)
     ):
         return Decision(False, source.kind, source.year, None, "index_page",
                         f"links name the disclosures of {len(linked)} departments: "
@@ -345,4 +391,9 @@ def classify(title: str, text: str = "", attachment_names: Sequence[str] = (),
             if reading.kind == source.kind and reading.year and not reading.exclusion:
                 year, year_where = reading.year, place
                 break
+    if year is None:
+        # A disclosure is one year's; a yearless 部门预算 is a column or list page.
+        return Decision(False, source.kind, None, department, "no_fiscal_year",
+                        f"{where} {_quote(source.line)} names {_quote(source.term or '')} but neither it, "
+                        "the attachments nor the body give the year it is for")
     return _positive(source, where, department, dept_where, year, year_where)

@@ -10,7 +10,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 BUDGETS = [sys.executable, "-m", "budgets.cli"]
 # the fixture portals answer instantly; politeness delays would only slow the tests
-FAST = ["--delay", "0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "RANDOMIZE_DOWNLOAD_DELAY=False"]
+FAST = ["--delay", "0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY_JITTER=0"]
 
 
 def budgets(*args: str, data: Path, timeout: float = 300, check: bool = True) -> subprocess.CompletedProcess:

@@ -95,3 +95,22 @@ def test_resume_chain_points_at_first_interrupted_run(tmp_path):
     archive.db.finish_run(third, {})
     fourth, resumed = archive.db.start_run(["http://a/"])
     assert resumed is None and fourth > third
+
+
+def test_raw_non_ascii_headers_are_archived_byte_for_byte(tmp_path):
+    from warcio.archiveiterator import ArchiveIterator
+
+    archive = Archive(tmp_path)
+    raw_name = 'attachment; filename="部门预算.xls"'.encode("gbk").decode("latin-1")
+    body = b"\xd0\xcf\x11\xe0 fake xls"
+    sha = archive.blobs.put(body)
+    archive.db.record_fetch({"run_id": 1, "url": "http://a/downfile.jsp?id=1", "status": 200,
+                             "headers": json.dumps({"Content-Disposition": [raw_name]}),
+                             "sha256": sha, "bytes": len(body)}, archive.blobs.relpath(sha))
+    archive.warc.checkpoint()
+    (path,) = (tmp_path / WARC_DIR).glob("*.warc.gz")
+    assert subprocess.run([WARCIO, "check", str(path)]).returncode == 0
+    with path.open("rb") as fh:
+        record = next(iter(ArchiveIterator(fh)))
+        assert record.content_stream().read() == body
+    assert 'filename="部门预算.xls"'.encode("gbk") in __import__("gzip").decompress(path.read_bytes())

@@ -14,7 +14,7 @@ from tests.portals import build_portals, serve_portals
 WARCIO = str(Path(sys.executable).with_name("warcio"))
 # slow enough that the kill lands mid-crawl
 SLOW = ["--delay", "0.1", "--concurrency", "1", "-s", "AUTOTHROTTLE_ENABLED=False",
-        "-s", "RANDOMIZE_DOWNLOAD_DELAY=False", "-s", "BUDGETS_WARC_EVERY=7"]
+        "-s", "DOWNLOAD_DELAY_JITTER=0", "-s", "BUDGETS_WARC_EVERY=7"]
 
 
 def _archived_count(db_path: Path) -> int:

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from crawler.detection import EXCLUSIONS, classify
+from crawler.discovery.article import parse_article
 
 SEEDS = Path("/work/shared/seeds")
 JIANGSU = Path("/work/shared/realdata/jiangsu")
@@ -49,6 +50,18 @@ TITLES = [
     ("2019年度部门预算公开", True, DB, B, 2019, None),
     ("2020年部门预算及绩效目标公开", True, DB, B, 2020, None),
     ("株洲市红十字会2020年预算信息公开", True, DB, B, 2020, "株洲市红十字会"),
+    ("株洲市统计局2020年部门预算报告", True, DB, B, 2020, "株洲市统计局"),
+    ("株洲市人民政府关于株洲市民政局2020年部门预算的公告", True, DB, B, 2020, "株洲市民政局"),
+    ("【转载】株洲市机关事务局（市接待办）2020年部门预算", True, DB, B, 2020, "株洲市机关事务局（市接待办）"),
+    ("【预算公开】株洲市国防教育基地2020年部门预算", True, DB, B, 2020, "株洲市国防教育基地"),
+    ("株洲市城市管理和综合执法局部门2021年预算", True, DB, B, 2021, "株洲市城市管理和综合执法局"),
+    ("株洲市教育局2020年部门预算收支一览表", True, DB, B, 2020, "株洲市教育局"),
+    ("2019年度雨花区城市管理和综合执法局部门决算", True, DF, F, 2019, "雨花区城市管理和综合执法局"),
+    ("共青团株洲市委2020年部门预算", True, DB, B, 2020, "共青团株洲市委"),
+    ("中共株洲市纪律检查委员会 株洲市监察委员会2020年部门预算", True, DB, B, 2020,
+     "中共株洲市纪律检查委员会 株洲市监察委员会"),
+    ("全州县财政局2020年部门预算", True, DB, B, 2020, "全州县财政局"),
+    ("株洲市国际会议中心2020年单位预算", True, DB, B, 2020, "株洲市国际会议中心"),
     # --- Jiangsu file names (/work/shared/realdata/jiangsu)
     ("江苏省人大办公厅2017年度预算公开", True, DB, B, 2017, "江苏省人大办公厅"),
     ("江苏省人大常委会2019年度部门预算公开", True, DB, B, 2019, "江苏省人大常委会"),
@@ -77,7 +90,8 @@ TITLES = [
     ("株洲市人民政府办公室2019年部门决算和2020年部门预算", True, DF, F, 2019, "株洲市人民政府办公室"),
     ("株洲市林业局2020年部门预算及2019年部门决算公开", True, DB, B, 2020, "株洲市林业局"),
     ("株洲市林业局2020年部门预算（含2019年部门决算）", True, DB, B, 2020, "株洲市林业局"),
-    ("株洲市水利局（附2020年部门预算）2019年部门决算", True, DF, F, 2019, "株洲市水利局"),
+    ("株洲市水利局2019年部门决算（附2020年部门预算）", True, DF, F, 2019, "株洲市水利局"),
+    ("株洲市林业局（含2019年部门决算）2020年部门预算公开", True, DB, B, 2020, "株洲市林业局"),
     ("株洲市科学技术局2020年度部门预决算公开", True, DB, B, 2020, "株洲市科学技术局"),
     # --- notices about the disclosure work
     ("关于做好2020年部门预算公开工作的通知", False, "notice", B, 2020, None),
@@ -90,6 +104,7 @@ TITLES = [
     ("2020年部门预算公开问答", False, "qa", B, 2020, None),
     ("市财政局负责人就2020年部门预算公开答记者问", False, "qa", B, 2020, None),
     ("预决算公开工作有问必答", False, "qa", B, None, None),
+    ("部门预算公开常见问题解答", False, "qa", B, None, None),
     # --- picture summaries and interpretations
     ("图解：株洲市财政局2020年部门预算", False, "interpretation", B, 2020, None),
     ("一图读懂株洲市人民政府办公室2020年部门预算", False, "interpretation", B, 2020, None),
@@ -108,7 +123,7 @@ TITLES = [
     ("2020年株洲市一般公共预算收支表", False, "government_level", B, 2020, None),
     ("2020年全市财政预算报告", False, "government_level", B, 2020, None),
     ("通道县2020年政府性基金预算", False, "government_level", B, 2020, None),
-    ("株洲市2019年地方政府债务限额及余额情况", False, "government_level", None, 2019, None),
+    ("株洲市2019年地方政府债务限额及余额情况", False, "government_level", None, None, None),
     ("2020年全县总预算", False, "government_level", B, 2020, None),
     ("株洲市2020年部门预算", False, "government_level", B, 2020, None),
     ("天元区2021年预算", False, "government_level", B, 2021, None),
@@ -117,10 +132,12 @@ TITLES = [
     # --- audits and performance evaluations
     ("株洲市审计局关于2019年度部门预算执行审计结果的公告", False, "government_level", B, 2019, None),
     ("株洲市民政局2019年度部门预算审计结果", False, "audit", B, 2019, None),
-    ("湖南省财政厅2020年部门整体支出绩效评价报告", False, "performance", None, 2020, None),
+    ("湖南省财政厅2020年部门整体支出绩效评价报告", False, "performance", None, None, None),
     ("株洲市教育局2019年度预算绩效自评报告", False, "performance", B, 2019, None),
     # --- news
     ("市财政局召开2021年部门预算编制布置会", False, "news", B, 2021, None),
+    ("市财政局召开2020年部门预算编制工作会议", False, "news", B, 2020, None),
+    ("株洲市2020年部门预算公开工作情况", False, "notice", B, 2020, None),
     ("市人大财经委调研2020年部门预算编制", False, "news", B, 2020, None),
     ("株洲市预决算公开培训班在天元区举行", False, "news", B, None, None),
     ("我县举办部门预算公开业务培训班", False, "news", B, None, None),
@@ -128,6 +145,10 @@ TITLES = [
     ("政协委员视察我市部门预算编制", False, "news", B, None, None),
     ("市领导莅临市财政局检查指导部门预算编制", False, "news", B, None, None),
     ("市委书记主持召开市委常委会会议", False, "news", None, None, None),
+    # --- column names: no year, so no single yearly disclosure
+    ("部门预算", False, "no_fiscal_year", B, None, None),
+    ("部门决算", False, "no_fiscal_year", F, None, None),
+    ("部门预决算公开", False, "no_fiscal_year", B, None, None),
     # --- no budget words at all
     ("株洲市人民政府办公室2020年政府信息公开工作年度报告", False, "no_budget_terms", None, None, None),
     ("通道县政务服务中心领导班子成员", False, "no_budget_terms", None, None, None),
@@ -147,7 +168,7 @@ def test_table_is_large_and_covers_every_reason():
     assert len(TITLES) >= 80
     reasons = {t[2] for t in TITLES}
     assert {DB, DF, "notice", "qa", "interpretation", "index_page", "government_level",
-            "news", "no_budget_terms"} <= reasons
+            "news", "no_budget_terms", "no_fiscal_year"} <= reasons
     assert {r.reason for r in EXCLUSIONS} <= reasons
 
 
@@ -185,10 +206,11 @@ def test_jiangsu_file_names_are_budgets_of_their_folder_department(path):
     assert d.is_disclosure and d.kind == B, d.detail
     assert d.fiscal_year in (2017, 2018, 2019)
     assert d.fiscal_year == int(next(y for y in ("2017", "2018", "2019") if y in path.name))
+    assert d.department is None or d.department in path.name  # only as the file names it
 
 
 def test_attachment_only_interpretation_is_not_a_disclosure():
-    d = classify("专题页面", attachment_names=["2020年部门预算解读.pdf"])
+    d = classify("相关附件", attachment_names=["2020年部门预算解读.pdf"])
     assert (d.is_disclosure, d.reason) == (False, "interpretation")
 
 
@@ -220,3 +242,43 @@ def test_named_page_that_is_only_links_is_an_index_page():
 def test_two_links_do_not_make_an_index():
     d = classify("2020年部门预算公开", link_titles=DEPARTMENT_LINKS[:2])
     assert d.is_disclosure
+
+
+INDEX_ARTICLE = """<html><head><meta name="ArticleTitle" content="2020年市直部门预算公开">
+<meta name="PubDate" content="2020-01-20"></head><body><div id="zoom">
+<p>根据《预算法》规定，现将2020年市直部门预算予以公开，请点击查看：</p>
+<p><a href="/a/1.html">株洲市教育局2020年部门预算</a></p>
+<p><a href="/a/2.html">株洲市民政局2020年部门预算</a></p>
+<p><a href="/a/3.html">株洲市财政局2020年部门预算</a></p>
+<p><a href="/a/4.html">株洲市审计局2020年部门预算</a></p></div></body></html>"""
+
+GENERIC_INDEX_ARTICLE = INDEX_ARTICLE.replace("2020年市直部门预算公开", "2020年部门预算公开").replace(
+    "请点击查看：", "各部门预算按照统一格式公开，内容包括部门职责、收支总表、三公经费等。" * 8 + "请点击查看：")
+
+DISCLOSURE_ARTICLE = """<html><head><title>2020年部门预算_株洲市人民政府办公室</title></head><body>
+<div class="TRS_Editor"><p>株洲市人民政府办公室 2020 年部门预算公开说明</p><p>一、部门职能职责</p>
+<p>附件：<a href="./P0202001.pdf">2020年部门预算公开表.pdf</a></p></div></body></html>"""
+
+
+def classify_article(html: str):
+    """Read a page and judge it the way the portal spider does."""
+    a = parse_article(html, "http://x/a.html")
+    return classify(title=a.title, text=a.text, link_titles=a.link_titles)
+
+
+def test_parsed_index_article_is_an_index_page():
+    assert classify_article(INDEX_ARTICLE).reason == "index_page"
+    d = classify_article(GENERIC_INDEX_ARTICLE)
+    assert (d.is_disclosure, d.reason) == (False, "index_page")
+    assert "株洲市审计局" in d.detail
+
+
+def test_parsed_disclosure_article_takes_its_department_from_the_body():
+    d = classify_article(DISCLOSURE_ARTICLE)
+    assert (d.is_disclosure, d.kind, d.fiscal_year, d.department) == (True, B, 2020, "株洲市人民政府办公室")
+
+
+def test_column_page_listing_two_departments_is_not_a_disclosure():
+    d = classify("部门决算", text="首页\n政务公开\n通道侗族自治县卫生健康局2021年部门决算\n2022-09-20",
+                 link_titles=["首页", "政务公开", "通道侗族自治县卫生健康局2021年部门决算"])
+    assert (d.is_disclosure, d.reason) == (False, "no_fiscal_year")

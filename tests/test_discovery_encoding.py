@@ -40,7 +40,7 @@ def test_header_utf8_but_meta_and_bytes_gbk() -> None:
 
 def test_tomcat_default_latin1_header_loses_to_gbk_meta() -> None:
     body = page('<meta http-equiv="Content-Type" content="text/html; charset=GBK">').encode("gbk")
-    text, encoding = decode_html(body, "text/html; charset=ISO-8859-1")
+    text, encoding = decode_html(body, b"text/html; charset=ISO-8859-1")
     assert encoding == "gb18030"
     assert TEXT in text
 
@@ -110,3 +110,10 @@ def test_large_gbk_page() -> None:
     text, encoding = decode_html(body, "iso-8859-1")
     assert encoding == "gb18030"
     assert text.count(TEXT) == 20000
+
+
+def test_bomless_utf16_label_is_ignored() -> None:
+    body = page('<meta charset="gbk">').encode("gbk")
+    text, encoding = decode_html(body, "utf-16")
+    assert encoding == "gb18030"
+    assert TEXT in text

@@ -90,7 +90,7 @@ METADATA_LABELS: dict[str, tuple[str, ...]] = {
 _TITLE_LABELS = ("文件名称", "标题", "名称")
 _OTHER_LABELS = (
     "发布时间", "发表时间", "更新时间", "时间", "日期", "作者", "编辑", "责任编辑", "浏览次数",
-    "浏览量", "点击数", "点击量", "阅读次数", "访问次数", "字号", "分享到", "打印", "关闭",
+    "浏览量", "点击数", "字体", "点击量", "阅读次数", "访问次数", "字号", "分享到", "打印", "关闭",
     "主题分类", "体裁分类", "组配分类", "信息分类", "分类", "公开方式", "公开范围", "公开时限",
     "有效性", "生效日期", "废止日期", "关键词", "主题词", "所属主题", "服务对象", "内容概述",
 )
@@ -107,18 +107,34 @@ _ALL_LABELS: list[tuple[str, str]] = sorted(
     + [("", label) for label in _OTHER_LABELS],
     key=lambda kl: -len(kl[1]),
 )
+# A label starts a chunk or follows a space or bracket, and ends at a colon, a space or the
+# chunk's end, so 资金来源 in running text is not the label 来源.
 _LABEL_RE = re.compile(
-    "(?:^|(?<=[\\s\u3000\xa0|｜【\\[]))(?P<label>"
+    "(?:^|(?<=[\\s\u3000\xa0|｜【\\[]))(?:"
     + "|".join(f"(?P<l{i}>{_label_pattern(label)})" for i, (_, label) in enumerate(_ALL_LABELS))
     + ")" + _SPACE + "(?:[:：]|(?=[\\s\u3000\xa0])|$)"
 )
 
 
 def _label_key(match: re.Match) -> tuple[str, str]:
-    for i, (key, label) in enumerate(_ALL_LABELS):
-        if match.group(f"l{i}"):
-            return key, label
-    raise AssertionError("label group without a name")
+    """(output key, label as listed) of a label match; the key is "" for labels not reported."""
+    return _ALL_LABELS[int(match.lastgroup[1:])]
+
+
+def _value(text: str) -> str:
+    """A printed value without the colon before it or the bracket of a following widget."""
+    return _clean(text).strip(":：|｜【[ ")
+
+
+def _next_value(chunks: list[str], start: int) -> str:
+    """The value printed after a bare label: the next chunk, past a lone colon, unless a label."""
+    for chunk in chunks[start:start + 2]:
+        if _LABEL_RE.match(chunk):
+            return ""
+        value = _value(chunk)
+        if value:
+            return value
+    return ""
 
 
 def _metadata_from_chunks(chunks: list[str]) -> dict[str, tuple[str, str]]:
@@ -136,11 +152,9 @@ def _metadata_from_chunks(chunks: list[str]) -> dict[str, tuple[str, str]]:
             if not key:
                 continue
             end = matches[j + 1].start() if j + 1 < len(matches) else len(chunk)
-            value = _clean(chunk[m.end():end]).lstrip(":： ")
+            value = _value(chunk[m.end():end])
             if not value and j + 1 == len(matches):
-                nxt = chunks[i + 1] if i + 1 < len(chunks) else ""
-                if not _LABEL_RE.match(nxt):
-                    value = _clean(nxt).lstrip(":： ")
+                value = _next_value(chunks, i + 1)
             if not value:
                 continue
             labels = METADATA_LABELS.get(key, _TITLE_LABELS)
@@ -159,20 +173,25 @@ _BODY_XPATHS = (
     "//div[contains(@class, 'TRS_UEDITOR')]",
     "//*[@id='zoom' or @id='Zoom' or @id='ZOOM']",
     "//*[@id='UCAP-CONTENT']",
+    "//div[contains(@class, 'Custom_UnionStyle') or contains(@class, 'pages_content')"
+    " or contains(@class, 'my_doccontent')]",
     "//div[contains(@class, 'article_content') or contains(@class, 'article-content')"
     " or @id='article_content' or contains(@class, 'wz_zoom')]",
 )
-# Hanweb marks its body with comments or empty meta tags; the HTML between is the body.
+# Hanweb marks its body with comments or empty meta tags: (start, end) tests on a node.
 _BODY_MARKERS = (
-    re.compile(r"<!--\s*ZJEG_RSS\.content\.begin\s*-->(.*?)<!--\s*ZJEG_RSS\.content\.end\s*-->", re.S),
-    re.compile(r"<meta\s+name=[\"']ContentStart[\"'][^>]*>(.*?)<meta\s+name=[\"']ContentEnd[\"']", re.S | re.I),
+    (lambda n: n.tag is etree.Comment and "ZJEG_RSS.content.begin" in (n.text or ""),
+     lambda n: n.tag is etree.Comment and "ZJEG_RSS.content.end" in (n.text or "")),
+    (lambda n: n.tag == "meta" and (n.get("name") or "").lower() == "contentstart",
+     lambda n: n.tag == "meta" and (n.get("name") or "").lower() == "contentend"),
 )
-_TITLE_XPATHS = (
+# Title elements of the content systems' article templates.
+_TITLE_XPATH = (
     "//*[contains(@class, 'article-title') or contains(@class, 'article_title')"
     " or contains(@class, 'xxgk_title') or contains(@class, 'detail-title')"
     " or contains(@class, 'detail_title') or contains(@class, 'news_title')"
     " or contains(@class, 'content-title') or contains(@class, 'content_title')"
-    " or @id='ArticleTitle' or @id='title']",
+    " or @id='ArticleTitle' or @id='title']"
 )
 _SITE_SUFFIX = re.compile(
     r"\s*(?:_|\||｜|——|—|--|\s-\s|-(?=[^-]*(?:政府|门户|网站|网)$)).*$"
@@ -181,6 +200,11 @@ _PRINTED_DATE = re.compile(
     f"(?<!成文)(?<!发文)(?:发布时间|发布日期|发表时间|更新时间|时间|日期){_SPACE}[:：]?{_SPACE}(.{{6,24}})"
 )
 _ARTICLE_LINK_MIN = 6  # characters a link text needs to look like an article title
+_ITEM_DATE = re.compile(r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}")
+_ATTACHMENT_HREF = re.compile(
+    r"\.(?:pdf|docx?|xlsx?|wps|et|zip|rar|7z|ofd)(?:$|[?#])|down(?:load)?file|download", re.I)
+# Hanweb column pages carry their list only as records of an XML data island.
+_DATASTORE = re.compile(r"<datastore\b", re.I)
 _LIST_PAGE_LINKS = 10
 _LIST_PAGE_BODY_CHARS = 200
 _DROP_TAGS = ("script", "style", "noscript", "template")
@@ -201,13 +225,33 @@ class Article:
 
 
 def _parse(html: str) -> etree._Element:
+    """Parse into a tree without scripts and styles, which only add false text."""
     # lxml refuses str input that carries an XML encoding declaration (XHTML pages do).
     html = re.sub(r"^\s*<\?xml[^>]*\?>", "", html)
-    root = lxml.html.document_fromstring(html or "<html></html>")
+    root = lxml.html.document_fromstring(html if html.strip() else "<html></html>")
     for bad in root.xpath("|".join(f"//{tag}" for tag in _DROP_TAGS)):
         bad.drop_tree()
-    etree.strip_elements(root, etree.Comment, with_tail=False)
     return root
+
+
+def _wrap_marked_body(root: etree._Element) -> etree._Element | None:
+    """Gather the nodes between Hanweb's begin and end markers into one `<div>`, in place."""
+    for is_start, is_end in _BODY_MARKERS:
+        start = next((n for n in root.iter() if is_start(n)), None)
+        if start is None:
+            continue
+        parent = start.getparent()
+        siblings = list(start.itersiblings())
+        end = next((i for i, n in enumerate(siblings) if is_end(n)), None)
+        if parent is None or end is None:
+            continue
+        wrapper = etree.Element("div")
+        wrapper.text, start.tail = start.tail, None
+        for node in siblings[:end]:
+            wrapper.append(node)  # moves the node, tail included
+        start.addnext(wrapper)
+        return wrapper
+    return None
 
 
 def _meta(root: etree._Element, *names: str) -> str:
@@ -219,16 +263,16 @@ def _meta(root: etree._Element, *names: str) -> str:
     return ""
 
 
-def _find_body(root: etree._Element, html: str) -> etree._Element | None:
+def _find_body(root: etree._Element) -> tuple[etree._Element | None, bool]:
+    """The body container, and whether a content system marked it (else guessed by density)."""
     for xp in _BODY_XPATHS:
         hits = root.xpath(xp)
         if hits:
-            return hits[0]
-    for marker in _BODY_MARKERS:
-        m = marker.search(html)
-        if m and m.group(1).strip():
-            return lxml.html.fragment_fromstring(m.group(1), create_parent="div")
-    return _densest(root)
+            return hits[0], True
+    wrapped = _wrap_marked_body(root)
+    if wrapped is not None:
+        return wrapped, True
+    return _densest(root), False
 
 
 def _densest(root: etree._Element) -> etree._Element | None:
@@ -266,23 +310,33 @@ def _title(root: etree._Element, meta_block: dict[str, tuple[str, str]]) -> str:
     if not title and "title" in meta_block:
         title = meta_block["title"][1]
     if not title:
-        for xp in _TITLE_XPATHS:
-            for el in root.xpath(xp):
-                text = _clean(el.text_content())
-                if 4 <= len(text) <= 200:
-                    title = text
-                    break
-            if title:
-                break
+        texts = (_clean(el.text_content()) for el in root.xpath(_TITLE_XPATH))
+        title = next((t for t in texts if 4 <= len(t) <= 200), "")
+    head_title = root.xpath("//title")
+    raw = _clean(head_title[0].text_content()) if head_title else ""
+    stripped = _SITE_SUFFIX.sub("", raw)
     if not title:
-        h1 = root.xpath("//h1")
-        title = _clean(h1[0].text_content()) if h1 else ""
+        title = _heading(root, stripped, raw[len(stripped):])
     if not title:
-        head_title = root.xpath("//title")
-        raw = _clean(head_title[0].text_content()) if head_title else ""
-        stripped = _SITE_SUFFIX.sub("", raw)
         title = stripped if len(stripped) >= 4 else raw
     return title
+
+
+def _heading(root: etree._Element, head_title: str, site_part: str) -> str:
+    """The `<h1>` that is the article's title, not the site logo (often also an `<h1>`).
+
+    A logo heading names the site (SiteName, the `<title>` suffix) or is a link home; among
+    the rest, one repeated in the `<title>` wins.
+    """
+    site = _meta(root, "SiteName")
+    candidates = []
+    for h1 in root.iter("h1"):
+        text = _clean(h1.text_content())
+        linked = "".join(_clean(a.text_content()) for a in h1.iter("a"))
+        if len(text) < 4 or text == site or (site_part and text in site_part) or linked == text:
+            continue
+        candidates.append(text)
+    return next((t for t in candidates if t in head_title), candidates[0] if candidates else "")
 
 
 def _published(root: etree._Element, meta_block: dict[str, tuple[str, str]],
@@ -386,10 +440,21 @@ def _link_titles(scope: etree._Element) -> list[str]:
     return titles
 
 
+def _dated_items(root: etree._Element) -> int:
+    """List items (li, tr, dd) that hold an article-like link and a date: a column's entries."""
+    count = 0
+    for item in root.iter("li", "tr", "dd"):
+        titled = any(len(_clean(a.get("title") or a.text_content())) >= _ARTICLE_LINK_MIN for a in item.iter("a"))
+        if titled and _ITEM_DATE.search(item.text_content()):
+            count += 1
+    return count
+
+
 def parse_article(html: str, url: str) -> Article:
     """Read an article page (already decoded to text) into an `Article`."""
     root = _parse(html)
-    body = _find_body(root, html)
+    body, marked = _find_body(root)
+    etree.strip_elements(root, etree.Comment, with_tail=False)
     outside = _chunks(root, skip=body)
     meta_block = _metadata_from_chunks(outside)
     page_metadata = {key: value for key, (_, value) in meta_block.items() if key in METADATA_LABELS}
@@ -401,7 +466,15 @@ def parse_article(html: str, url: str) -> Article:
     body_chars = len(_WS.sub("", text)) if body is not None else 0
     body_links = _link_titles(body) if body is not None else []
     page_links = _link_titles(root)
-    is_list = body_chars < _LIST_PAGE_BODY_CHARS and len(page_links) >= _LIST_PAGE_LINKS
+    # A page its content system marks as an article is one, however many links surround it;
+    # otherwise a page of dated entries or many links, with little text and no files, is a
+    # column's list (an article of one attachment link has little text too).
+    is_article = marked or bool(_meta(root, "ArticleTitle"))
+    listing = _dated_items(root) > 0 or len(page_links) >= _LIST_PAGE_LINKS
+    has_files = any(_ATTACHMENT_HREF.search(a.get("href") or "") for a in root.iter("a"))
+    is_list = not is_article and (
+        bool(_DATASTORE.search(html)) or (listing and not has_files and body_chars < _LIST_PAGE_BODY_CHARS)
+    )
     return Article(
         url=url,
         title=_title(root, meta_block),

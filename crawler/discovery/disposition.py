@@ -17,9 +17,7 @@ from email.header import decode_header, make_header
 from os.path import splitext
 from urllib.parse import parse_qsl, unquote_to_bytes, urlsplit
 
-_PARAM = re.compile(
-    r"""(?P<name>[^\s=;]+)\s*=\s*(?:"(?P<quoted>(?:\\.|[^"\\])*)"|(?P<token>[^;]*))""", re.S
-)
+_PARAM = re.compile(r"""(?P<name>[^\s=;]+)\s*=\s*(?:"(?P<quoted>(?:\\.|[^"\\])*)"|(?P<token>[^;]*))""", re.S)
 _PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
 _ENCODED_WORD = re.compile(r"=\?[\w-]+\?[BbQq]\?.*?\?=")
 _WINDOWS_RESERVED = re.compile(r'[<>:"|?*]')
@@ -56,7 +54,7 @@ def _content_disposition(headers: Mapping[bytes | str, HeaderValue]) -> str | No
         name = key.decode("latin-1") if isinstance(key, bytes) else key
         if name.strip().lower() != "content-disposition":
             continue
-        values = [value] if isinstance(value, (bytes, str)) else list(value)
+        values = [value] if isinstance(value, bytes | str) else list(value)
         for item in values:
             if item:
                 return _header_text(item)

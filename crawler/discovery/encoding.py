@@ -29,10 +29,12 @@ _ERROR_WEIGHT = 10
 _FALLBACKS = ("utf-8", "gb18030")
 
 
-def _normalise(label: str | None) -> str | None:
+def _normalise(label: str | bytes | None) -> str | None:
     """Map a charset label to a Python codec name, widening GB2312/GBK to GB18030."""
     if not label:
         return None
+    if isinstance(label, bytes):  # Scrapy header values are bytes
+        label = label.decode("latin-1")
     label = label.strip().strip("\"'")
     if "charset=" in label.lower():
         label = http_content_type_encoding(label) or ""
@@ -54,11 +56,12 @@ def _score(body: bytes, encoding: str) -> tuple[int, str]:
     return len(_CJK.findall(text)) - _ERROR_WEIGHT * errors, text
 
 
-def decode_html(body: bytes, header_charset: str | None) -> tuple[str, str]:
+def decode_html(body: bytes, header_charset: str | bytes | None) -> tuple[str, str]:
     """Decode an HTML body; return ``(text, encoding used)``.
 
     ``header_charset`` may be a bare label (``"gbk"``) or a whole Content-Type
-    value (``"text/html; charset=gbk"``). Order of evidence:
+    value (``b"text/html; charset=gbk"``, as Scrapy's headers give it).
+    Order of evidence:
 
     1. a byte-order mark wins outright;
     2. a body that is valid UTF-8 and not pure ASCII is UTF-8 (GBK text is
@@ -69,12 +72,14 @@ def decode_html(body: bytes, header_charset: str | None) -> tuple[str, str]:
     """
     bom_encoding, bom = read_bom(body)
     if bom_encoding and bom is not None:
-        return body[len(bom):].decode(bom_encoding, errors="replace"), bom_encoding
+        return body[len(bom) :].decode(bom_encoding, errors="replace"), bom_encoding
 
+    # Markup is ASCII, so without a BOM only an ASCII-compatible label can be
+    # true; a stray "utf-16" would otherwise turn every tag pair into a CJK character.
     declared = [
         enc
         for enc in (_normalise(header_charset), html_body_declared_encoding(body))
-        if enc is not None
+        if enc is not None and "<a".encode(enc) == b"<a"
     ]
     if body.isascii():
         encoding = declared[0] if declared else "utf-8"

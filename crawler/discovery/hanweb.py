@@ -18,7 +18,13 @@ from urllib.parse import parse_qsl, urljoin, urlsplit
 import chompjs
 from w3lib.url import add_or_replace_parameter
 
-from crawler.discovery.links import Link, LinkCollector, collect_links, parse_html
+from crawler.discovery.links import (
+    Link,
+    LinkCollector,
+    collect_links,
+    decode_entities,
+    parse_html,
+)
 
 MAX_REQUESTS = 500
 
@@ -34,9 +40,7 @@ _OBJECT_VAR = re.compile(r"""(?:var|let|const)\s+([A-Za-z_$][\w$]*)\s*=\s*(?=\{)
 _KEY_VALUE = re.compile(r"""([A-Za-z_$][\w$]*)\s*:\s*(?:'([^']*)'|"([^"]*)"|([^,'"{}\s][^,{}]*))""")
 _DEFAULT_PROXY = "/module/web/jpage/dataproxy.jsp"
 # The parameters the dataproxy reads from the form; the nextgroup link carries most of them.
-_FORM_KEYS = (
-    "col appid webid path columnid sourceContentType unitid webname permissiontype".split()
-)
+_FORM_KEYS = "col appid webid path columnid sourceContentType unitid webname permissiontype".split()
 
 
 @dataclass(frozen=True)
@@ -148,16 +152,26 @@ def _objects_by_name(code: str) -> dict[str, dict[str, object]]:
     return found
 
 
-def _nextgroup_params(html: str) -> dict[str, str]:
-    """Query parameters of the ``<nextgroup>`` dataproxy link (values may be quoted)."""
-    for block in _NEXTGROUP.findall(html):
+def _nextgroup_params(store: str) -> dict[str, str]:
+    """Query parameters of a datastore's ``<nextgroup>`` dataproxy link (values may be quoted)."""
+    for block in _NEXTGROUP.findall(store):
         href = _HREF.search(_cdata(block))
         if href:
-            return {
-                key: value.strip("'\"")
-                for key, value in parse_qsl(urlsplit(href.group(2)).query, keep_blank_values=True)
-            }
+            query = urlsplit(decode_entities(href.group(2))).query
+            return {key: value.strip("'\"") for key, value in parse_qsl(query, keep_blank_values=True)}
     return {}
+
+
+def _datastore_for(html: str, container_id: str) -> str:
+    """The datastore inside the element ``container_id``, else the page's first one."""
+    for quote in "\"'":
+        at = html.find(f"id={quote}{container_id}{quote}") if container_id else -1
+        if at >= 0:
+            match = _DATASTORE.search(html, at)
+            if match:
+                return match.group(1)
+    match = _DATASTORE.search(html)
+    return match.group(1) if match else ""
 
 
 def _as_int(value: object, default: int | None) -> int | None:
@@ -178,41 +192,45 @@ def find_jpage_sources(html: str, base_url: str) -> list[JpageSource]:
     """The jpage lists of a Hanweb column page, read from its scripts.
 
     The column parameters come from the jpage call's ``ajaxParam`` (inline or
-    a ``var param_… = {…}``), else from the ``<nextgroup>`` link. A page with
-    a datastore but no jpage call still yields one source, paged by the number
-    of records it embeds.
+    a ``var param_… = {…}``), else from its datastore's ``<nextgroup>`` link.
+    A page with a datastore but no jpage call still yields one source, paged
+    by the number of records it embeds.
     """
-    embedded = len(_records(html))
     named = _objects_by_name(html)
-    fallback = _nextgroup_params(html)
     sources: list[JpageSource] = []
     for call in _JPAGE_CALL.finditer(html):
         literal = _balanced_object(html, call.end())
         if literal is None:
             continue
         config = _js_object(literal)
-        ajax = config.get("ajaxParam") or named.get(f"param_{call.group(2)}") or {}
+        container = call.group(2)
+        store = _datastore_for(html, container)
+        ajax = config.get("ajaxParam") or f"param_{container}"
         if isinstance(ajax, str):
             ajax = named.get(ajax, {})
-        params: dict[str, object] = {**fallback, **ajax}  # type: ignore[dict-item]
+        params = {**_nextgroup_params(store), **(ajax if isinstance(ajax, dict) else {})}
         if "columnid" not in params:
             continue
-        per_page = _as_int(config.get("perPage"), None) or max(embedded, 1)
+        embedded = len(_RECORD.findall(store))
         sources.append(
             JpageSource(
                 proxy_url=urljoin(base_url, str(config.get("proxyUrl") or _DEFAULT_PROXY)),
                 form=_form(params),
-                per_page=per_page,
+                per_page=_as_int(config.get("perPage"), None) or max(embedded, 1),
                 group_size=_as_int(config.get("groupSize"), 1) or 1,
                 total_record=_as_int(config.get("totalRecord"), None),
                 embedded=embedded,
             )
         )
-    if not sources and embedded and "columnid" in fallback:
+    store = _datastore_for(html, "")
+    params = _nextgroup_params(store)
+    embedded = len(_RECORD.findall(store))
+    if not sources and embedded and "columnid" in params:
+        params = {**params, **named.get(f"param_{params.get('unitid')}", {})}
         sources.append(
             JpageSource(
                 proxy_url=urljoin(base_url, _DEFAULT_PROXY),
-                form=_form({**fallback, **named.get(f"param_{fallback.get('unitid')}", {})}),
+                form=_form(params),
                 per_page=embedded,
                 group_size=1,
                 total_record=None,

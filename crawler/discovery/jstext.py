@@ -10,15 +10,22 @@ from __future__ import annotations
 
 import re
 
-# Comments and string literals, leftmost first, so quotes inside comments and
-# slashes inside strings are not misread.
-_TOKEN = re.compile(
-    r"""//[^\n]*|/\*.*?\*/|'(?:\\.|[^'\\\n])*'|"(?:\\.|[^"\\\n])*"|`(?:\\.|[^`\\])*`""",
-    re.S,
+_STRING = re.compile(r"""'(?:\\.|[^'\\\n])*'|"(?:\\.|[^"\\\n])*"|`(?:\\.|[^`\\])*`""", re.S)
+_LINE_COMMENT = re.compile(r"//[^\n]*")
+_BLOCK_COMMENT = re.compile(r"/\*.*?(?:\*/|\Z)", re.S)
+_REGEX_LITERAL = re.compile(r"/(?:\\.|\[(?:\\.|[^\]\\\n])*\]|[^/\\\n\[])+/[A-Za-z]*")
+_START = re.compile(r"""['"`/]""")
+# After these a "/" opens a regular expression; after anything else it divides.
+_BEFORE_REGEX = frozenset("(,=:[!&|?{};+-*%<>~^")
+_KEYWORD_BEFORE = re.compile(
+    r"(?:^|[^\w$])(?:return|typeof|case|do|else|in|of|new|delete|void|throw|instanceof|yield|await)$"
 )
 _ESCAPE = re.compile(r"\\(u\{[0-9a-fA-F]+\}|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|\r\n|.)", re.S)
 _SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "0": "\0"}
 _OPERAND = re.compile(r"[\w$.]+")
+# A parenthesised operand longer than this is not a pager expression; the
+# bound keeps a stray "(" from sending every chain to the end of the script.
+_MAX_GROUP = 2000
 
 
 def unescape(body: str) -> str:
@@ -37,6 +44,54 @@ def unescape(body: str) -> str:
     return _ESCAPE.sub(one, body)
 
 
+def _opens_regex(code: str, slash: int) -> bool:
+    """Whether the ``/`` at ``slash`` starts a regular expression literal, judged by what precedes it."""
+    before = code[max(0, slash - 16) : slash].rstrip()
+    return not before or before[-1] in _BEFORE_REGEX or _KEYWORD_BEFORE.search(before) is not None
+
+
+def tokens(code: str) -> list[tuple[str, int, int]]:
+    """Comments and string literals of ``code`` as ``(kind, start, end)``, kind ``comment`` or ``string``.
+
+    Regular expression literals are stepped over, so ``/\\/\\//`` or ``/'/`` is not
+    taken for a comment or a string; minified scripts are full of them.
+    """
+    found: list[tuple[str, int, int]] = []
+    pos = 0
+    while (start := _START.search(code, pos)) is not None:
+        i = start.start()
+        ch = code[i]
+        match = None
+        if ch != "/":
+            match = _STRING.match(code, i)
+            kind = "string"
+        elif code.startswith("//", i):
+            match, kind = _LINE_COMMENT.match(code, i), "comment"
+        elif code.startswith("/*", i):
+            match, kind = _BLOCK_COMMENT.match(code, i), "comment"
+        elif _opens_regex(code, i):
+            regex = _REGEX_LITERAL.match(code, i)
+            pos = regex.end() if regex else i + 1
+            continue
+        if match is None:
+            pos = i + 1
+            continue
+        found.append((kind, match.start(), match.end()))
+        pos = match.end()
+    return found
+
+
+def strip_comments(code: str) -> str:
+    """``code`` with its comments blanked out and its string literals kept."""
+    pieces, pos = [], 0
+    for kind, start, end in tokens(code):
+        if kind == "comment":
+            pieces += [code[pos:start], " "]
+            pos = end
+    pieces.append(code[pos:])
+    return "".join(pieces)
+
+
 def _skip_operand(code: str, pos: int) -> int:
     """Return the index after one operand (name, member chain, call or group) at ``pos``."""
     n = len(code)
@@ -46,8 +101,8 @@ def _skip_operand(code: str, pos: int) -> int:
             pos = match.end()
             continue
         if code[pos] in "([":
-            depth = 0
-            while pos < n:
+            depth, limit = 0, min(n, pos + _MAX_GROUP)
+            while pos < limit:
                 ch = code[pos]
                 if ch in "([":
                     depth += 1
@@ -56,12 +111,14 @@ def _skip_operand(code: str, pos: int) -> int:
                     if depth == 0:
                         pos += 1
                         break
-                elif ch in "'\"":
-                    literal = _TOKEN.match(code, pos)
+                elif ch in "'\"`":
+                    literal = _STRING.match(code, pos)
                     if literal:
                         pos = literal.end()
                         continue
                 pos += 1
+            if depth:
+                return pos  # unclosed within the bound: stop here
             continue
         break
     return pos
@@ -77,15 +134,11 @@ def string_chains(code: str) -> list[list[str | None]]:
     """
     chains: list[list[str | None]] = []
     pos, n = 0, len(code)
-    while True:
-        match = _TOKEN.search(code, pos)
-        if match is None:
-            return chains
-        token = match.group(0)
-        pos = match.end()
-        if token.startswith("/"):
+    for kind, start, end in tokens(code):
+        if kind != "string" or start < pos:
             continue
-        chain: list[str | None] = [unescape(token[1:-1])]
+        chain: list[str | None] = [unescape(code[start + 1 : end - 1])]
+        pos = end
         while True:
             after = pos
             while after < n and code[after].isspace():
@@ -95,8 +148,8 @@ def string_chains(code: str) -> list[list[str | None]]:
             after += 1
             while after < n and code[after].isspace():
                 after += 1
-            literal = _TOKEN.match(code, after)
-            if literal and not literal.group(0).startswith("/"):
+            literal = _STRING.match(code, after)
+            if literal:
                 value = unescape(literal.group(0)[1:-1])
                 if isinstance(chain[-1], str):
                     chain[-1] += value
@@ -104,10 +157,11 @@ def string_chains(code: str) -> list[list[str | None]]:
                     chain.append(value)
                 pos = literal.end()
                 continue
-            end = _skip_operand(code, after)
-            if end == after:
+            operand_end = _skip_operand(code, after)
+            if operand_end == after:
                 break
             if chain[-1] is not None:
                 chain.append(None)
-            pos = end
+            pos = operand_end
         chains.append(chain)
+    return chains

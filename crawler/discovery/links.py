@@ -20,11 +20,9 @@ import lxml.html
 from w3lib.encoding import resolve_encoding
 from w3lib.url import safe_url_string
 
-from crawler.discovery.jstext import string_chains, unescape
+from crawler.discovery.jstext import string_chains, strip_comments, unescape
 
-ATTACHMENT_EXTENSIONS = frozenset(
-    ".pdf .xls .xlsx .doc .docx .et .wps .zip .rar .7z .txt .csv .ofd".split()
-)
+ATTACHMENT_EXTENSIONS = frozenset(".pdf .xls .xlsx .doc .docx .et .wps .zip .rar .7z .txt .csv .ofd".split())
 _DOWNLOAD_SEGMENT = re.compile(r"down(?:load)?file|download|filedown", re.I)
 _PAGE_EXTENSIONS = frozenset(".html .htm .shtml .xhtml".split())
 _SKIPPED_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "vbscript:", "about:", "file:")
@@ -40,6 +38,7 @@ _JS_TAG = re.compile(r"<(a|area|iframe|frame|embed)\b([^<>]*)>", re.I)
 _JS_ATTR = re.compile(r"""([\w:-]+)\s*=\s*("[^"]*"|'[^']*'|[^\s"'>]+)""")
 _JS_ANCHOR_END = re.compile(r"</a\s*>", re.I)
 _TAGS = re.compile(r"<[^>]*>")
+_ENTITY = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 # window.open('..'), location.href = '..', location.replace("..") and kin.
 _JS_NAVIGATION = re.compile(
     r"""(?:\bwindow\.open|\blocation\.(?:replace|assign))\s*\(\s*(?P<q1>["'])(?P<u1>(?:\\.|(?!(?P=q1)).)*)(?P=q1)\s*[,)]"""
@@ -99,7 +98,7 @@ def resolve_href(href: str, base_url: str, encoding: str) -> tuple[str, tuple[st
     non-ASCII characters and the page is not UTF-8, the fallback spells the
     path in the page encoding too, as pre-UTF-8 servers expect.
     """
-    href = _IGNORED_CHARS.sub("", htmllib.unescape(href)).strip()
+    href = _IGNORED_CHARS.sub("", href).strip()
     if not href or href.startswith("#") or href.lower().startswith(_SKIPPED_SCHEMES):
         return None
     if "\\" in href:  # browsers read "\\" as "/" before the query of an http(s) URL
@@ -116,6 +115,15 @@ def resolve_href(href: str, base_url: str, encoding: str) -> tuple[str, tuple[st
         if legacy != url:
             fallbacks = (legacy,)
     return url, fallbacks
+
+
+def decode_entities(value: str) -> str:
+    """Decode character references in raw attribute text, only ``;``-terminated ones.
+
+    Browsers leave ``&para=1`` in an attribute alone; ``html.unescape`` would
+    turn it into ``¶=1`` and break the query.
+    """
+    return _ENTITY.sub(lambda m: htmllib.unescape(m.group(0)), value)
 
 
 def _clean_text(text: str) -> str:
@@ -165,7 +173,7 @@ def _scan_script(code: str, collector: LinkCollector, text: str = "") -> None:
 
     ``text`` labels the URLs not inside an HTML string (an ``onclick``'s element text).
     """
-    for match in _JS_NAVIGATION.finditer(code):
+    for match in _JS_NAVIGATION.finditer(strip_comments(code)):
         raw = match.group("u1") if match.group("u1") is not None else match.group("u2")
         collector.add(unescape(raw), text, "script")
     for chain in string_chains(code):
@@ -182,7 +190,7 @@ def _scan_html_string(fragment: str, collector: LinkCollector) -> None:
     """Collect links from HTML held in a JavaScript string (``document.write``)."""
     for tag in _JS_TAG.finditer(fragment):
         attrs = {
-            name.lower(): htmllib.unescape(value.strip("\"'"))
+            name.lower(): decode_entities(value.strip("\"'"))
             for name, value in _JS_ATTR.findall(tag.group(2))
         }
         name = tag.group(1).lower()

@@ -15,13 +15,19 @@ from __future__ import annotations
 
 import math
 import re
+from itertools import pairwise
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
 import lxml.html
 from w3lib.url import add_or_replace_parameter, safe_url_string, url_query_cleaner
 
 from crawler.discovery.jstext import string_chains, unescape
-from crawler.discovery.links import JS_SCRIPT_TYPES, base_href, page_encoding, parse_html
+from crawler.discovery.links import (
+    JS_SCRIPT_TYPES,
+    base_href,
+    page_encoding,
+    parse_html,
+)
 
 MAX_PAGES = 500
 
@@ -51,7 +57,10 @@ _QUERY_PARAMS = frozenset(
     "page pageindex pageno pagenum pagenumber currentpage curpage currpage cpage pn".split()
 )
 _PAGER_WORDS = frozenset("首页 上一页 下一页 尾页 末页 上页 下页 next prev last first > < >> << » «".split())
-_TEMPLATE_HEAD = re.compile(r"""(?:href\s*=\s*\\?["']?|^)([\w./:-]*?[\w.-]*[_-])$""")
+_TEMPLATE_HEAD = re.compile(r"""(?:href\s*=\s*\\?["']?|^)([\w./:-]*[_-])$""")
+# Only a literal's last characters can hold a template's head; bounding the
+# slice keeps the anchored search linear on long literals.
+_HEAD_WINDOW = 300
 _TEMPLATE_TAIL = re.compile(r"^\.(\w{2,6})\b")
 _INDEX_LEAF = re.compile(r"index\.\w+")
 _NUMBERED = re.compile(r"^(?P<stem>.+?)(?:_(?P<n>\d+))?\.(?P<ext>s?html?|jsp|php|aspx?)$", re.I)
@@ -140,18 +149,19 @@ def _written_pagers(
     number) when the script also spells the unnumbered page, else 1..count.
     Without a count, only the page after the current one.
     """
-    literals = {piece for chain in string_chains(code) for piece in chain if piece}
-    joined_literals = "\n".join(literals)
+    chains = string_chains(code)
+    joined_literals = "\n".join(piece for chain in chains for piece in chain if piece)
     current = next(
         (v for k, v in variables.items() if k.lower() in _CURRENT_VARS and isinstance(v, int)), None
     )
     urls: list[str] = []
-    for chain in string_chains(code):
+    for chain in chains:
         for i in range(len(chain) - 2):
             head, gap, tail = chain[i : i + 3]
             if gap is not None or not isinstance(head, str) or not isinstance(tail, str):
                 continue
-            head_match, tail_match = _TEMPLATE_HEAD.search(head), _TEMPLATE_TAIL.match(tail)
+            head_match = _TEMPLATE_HEAD.search(head[-_HEAD_WINDOW:])
+            tail_match = _TEMPLATE_TAIL.match(tail)
             if not head_match or not tail_match:
                 continue
             prefix, ext = head_match.group(1), tail_match.group(1)
@@ -159,17 +169,21 @@ def _written_pagers(
             if not stem.rsplit("/", 1)[-1]:
                 continue
             if count is not None:
+                pages = min(count, max_pages)
                 zero_based = f"{stem}.{ext}" in joined_literals
-                numbers = range(1, count) if zero_based else range(1, count + 1)
-                names = ([f"{stem}.{ext}"] if zero_based else []) + [
-                    f"{prefix}{n}.{ext}" for n in numbers if n <= max_pages
-                ]
+                numbers = range(1, pages) if zero_based else range(1, pages + 1)
+                names = ([f"{stem}.{ext}"] if zero_based else []) + [f"{prefix}{n}.{ext}" for n in numbers]
             elif current is not None and 0 <= current < max_pages:
                 names = [f"{prefix}{current + 1}.{ext}"]
             else:
                 continue
             urls += [urljoin(base, name) for name in names]
     return urls
+
+
+def _is_pager_label(anchor: lxml.html.HtmlElement) -> bool:
+    label = " ".join(anchor.text_content().split()).lower()
+    return label in _PAGER_WORDS or label.isdigit()
 
 
 def _pager_param(url: str) -> tuple[str, int] | None:
@@ -205,11 +219,10 @@ def _query_pagers(
         if not href:
             continue
         target = urljoin(base, href.strip())
-        label = " ".join(anchor.text_content().split()).lower()
-        if urlsplit(target).path == own_path or label in _PAGER_WORDS or label.isdigit():
+        if urlsplit(target).path == own_path or _is_pager_label(anchor):
             consider(target)
     for chain in string_chains(code):
-        for piece, after in zip(chain, chain[1:]):
+        for piece, after in pairwise(chain):
             if isinstance(piece, str) and after is None and piece.endswith("="):
                 name = piece.rsplit("?", 1)[-1].rsplit("&", 1)[-1][:-1]
                 if name.lower() in _QUERY_PARAMS:
@@ -226,7 +239,11 @@ def _query_pagers(
 
 
 def _numbered_siblings(root: lxml.html.HtmlElement, base: str, url: str, max_pages: int) -> list[str]:
-    """Fill ``index_1.html`` .. ``index_M.html`` from the highest one the page links."""
+    """Fill ``index_1.html`` .. ``index_M.html`` from the highest pager link on the page.
+
+    Only links labelled as a pager (a digit, 下一页, 尾页 …) count, so related
+    articles named ``t20200110_45.html`` are not taken for pages.
+    """
     directory, _, name = urlsplit(url).path.rpartition("/")
     own = _NUMBERED.match(name) if name else None
     stem = own.group("stem") if own else "index"
@@ -234,6 +251,8 @@ def _numbered_siblings(root: lxml.html.HtmlElement, base: str, url: str, max_pag
     for anchor in root.iter("a"):
         href = anchor.get("href")
         if not href:
+            continue
+        if not _is_pager_label(anchor):
             continue
         parts = urlsplit(urljoin(base, href.strip()))
         folder, _, leaf = parts.path.rpartition("/")
@@ -248,7 +267,7 @@ def _numbered_siblings(root: lxml.html.HtmlElement, base: str, url: str, max_pag
         return []
     page_dir = urljoin(url, "./")
     names = [f"{stem}.{ext}"] + [f"{stem}_{n}.{ext}" for n in range(1, highest + 1)]
-    return [urljoin(page_dir, n) for n in names][: max_pages + 1]
+    return [urljoin(page_dir, n) for n in names]
 
 
 def extract_pager_urls(
@@ -278,16 +297,15 @@ def extract_pager_urls(
     result: dict[str, None] = {}
     for candidate in found:
         safe = safe_url_string(candidate.split("#", 1)[0], encoding=encoding)
-        if safe != own and not _is_directory_index(safe, own) and urlsplit(safe).scheme in (
-            "http",
-            "https",
-        ):
+        if safe != own and not _serves_as(own, safe) and urlsplit(safe).scheme in ("http", "https"):
             result[safe] = None
     return list(result)
 
 
-def _is_directory_index(candidate: str, own: str) -> bool:
-    """Whether ``candidate`` is ``own``'s ``index.*`` page, which ``own`` (a ``/`` URL) serves."""
-    return own.endswith("/") and _INDEX_LEAF.fullmatch(candidate[len(own) :]) is not None and (
-        candidate.startswith(own)
+def _serves_as(own: str, candidate: str) -> bool:
+    """Whether ``candidate`` is the ``index.*`` page that the directory URL ``own`` serves."""
+    return (
+        own.endswith("/")
+        and candidate.startswith(own)
+        and _INDEX_LEAF.fullmatch(candidate[len(own) :]) is not None
     )

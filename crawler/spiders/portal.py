@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import scrapy
-from scrapy import Request
+from scrapy import FormRequest, Request
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
@@ -22,7 +22,13 @@ from crawler.detection import classify
 from crawler.discovery.article import parse_article
 from crawler.discovery.disposition import filename_from_headers
 from crawler.discovery.encoding import decode_html
-from crawler.discovery.hanweb import extract_datastore_links
+from crawler.discovery.hanweb import (
+    JpageSource,
+    dataproxy_requests,
+    extract_datastore_links,
+    find_jpage_sources,
+    parse_dataproxy,
+)
 from crawler.discovery.links import Link, extract_links
 from crawler.discovery.pagers import extract_pager_urls
 from crawler.items import AttachmentResult, DocumentItem, PageItem
@@ -92,7 +98,7 @@ class PortalSpider(scrapy.Spider):
 
     async def start(self):
         for url in self.start_urls:
-            yield Request(url, callback=self.parse_page, meta={"role": "start"}, dont_filter=True)
+            yield Request(url, callback=self.parse_page, meta={"role": "start"})
 
     # -- pages ------------------------------------------------------------------
     def parse_page(self, response: Response):
@@ -107,7 +113,6 @@ class PortalSpider(scrapy.Spider):
                                     and host_key(link.url) in self.session.allowed_hosts])
 
         role = "list" if article.is_list_page or not article.title else "article"
-        decision = None
         if role == "article":
             d = classify(title=article.title, text=article.text or "",
                          attachment_names=[a.text or a.url.rsplit("/", 1)[-1] for a in attachments],
@@ -117,22 +122,45 @@ class PortalSpider(scrapy.Spider):
         else:
             decision = {"is_disclosure": 0, "reason": "list_page",
                         "detail": f"list or column page with {len(links)} links"}
-        yield PageItem(url=requested_url(response), host=host, role=role, sha256=response.meta.get("sha256"), encoding=encoding,
-                       title=article.title, published_date=article.published_date,
+        yield PageItem(url=requested_url(response), host=host, role=role, sha256=response.meta.get("sha256"),
+                       encoding=encoding, title=article.title, published_date=article.published_date,
                        page_metadata=article.page_metadata, text=article.text, decision=decision,
                        offsite_links=offsite)
 
-        for url in extract_pager_urls(html, response.url):
+        for url in extract_pager_urls(html, response.url, encoding=encoding):
             if host_key(url) in self.session.allowed_hosts:
                 yield Request(url, callback=self.parse_page, meta={"role": "list"})
+        for source in find_jpage_sources(html, response.url):
+            yield from self._dataproxy_requests(source, None)
+        yield from self._follow(links)
+
+        if decision["is_disclosure"]:
+            yield from self._start_document(response, host, article, decision, attachments)
+
+    def _follow(self, links: list[Link]):
         for link in links:
             if link.is_attachment or host_key(link.url) not in self.session.allowed_hosts:
                 continue
             focus = any(w in (link.text or "") or w in link.url for w in FOCUS_WORDS)
             yield Request(link.url, callback=self.parse_page, meta={"role": "page"}, priority=1 if focus else 0)
 
-        if decision and decision["is_disclosure"]:
-            yield from self._start_document(response, host, article, decision, attachments)
+    def _dataproxy_requests(self, source: JpageSource, total_record: int | None):
+        """Hanweb jpage lists: POST the column's parameters to its dataproxy for the records not on the page."""
+        for req in dataproxy_requests(source, total_record=total_record):
+            if host_key(req.url) not in self.session.allowed_hosts:
+                continue
+            yield FormRequest(req.url, formdata=req.formdata, method=req.method, callback=self.parse_dataproxy,
+                              meta={"role": "list", "jpage_source": source, "no_archive_serve": True,
+                                    "jpage_total_known": total_record is not None})
+
+    def parse_dataproxy(self, response: Response):
+        if response.status >= 400:
+            return
+        xml, encoding = decode_html(response.body, header_charset(response))
+        page = parse_dataproxy(xml, response.url, encoding)
+        yield from self._follow(page.links)
+        if not response.meta["jpage_total_known"] and page.total_record is not None:
+            yield from self._dataproxy_requests(response.meta["jpage_source"], page.total_record)
 
     @staticmethod
     def _unique(links: list[Link]) -> list[Link]:

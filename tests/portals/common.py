@@ -11,6 +11,9 @@ from .seeds import Document
 ZHUZHOU = {"province": "湖南省", "city": "株洲市", "county": None, "admin_code": "430200"}
 TONGDAO = {"province": "湖南省", "city": "怀化市", "county": "通道侗族自治县", "admin_code": "431230"}
 
+# Formats of bulk-generated attachments, PDF most common as on real portals.
+BULK_FORMATS = ("pdf", "xls", "pdf", "xlsx", "pdf", "docx", "xls", "pdf")
+
 EXTERNAL = ["http://www.gov.cn/", "http://www.hunan.gov.cn/", "https://beian.miit.gov.cn/"]
 
 # Sub-units used to name bulk-generated departments (x years x kinds = many disclosures).
@@ -34,6 +37,8 @@ def relative(from_target: str, to_target: str) -> str:
     """The relative link TRS writes from one page to another (./x, ../../y/)."""
     start = posixpath.dirname(from_target)
     rel = posixpath.relpath(to_target, start)
+    if rel == ".":
+        return "./"
     if to_target.endswith("/") and not rel.endswith("/"):
         rel += "/"
     return rel if rel.startswith("../") else "./" + rel

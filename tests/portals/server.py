@@ -100,19 +100,17 @@ class _Handler(BaseHTTPRequestHandler):
         if form:
             target += ("&" if "?" in target else "?") + form
         resource, query = portal.resolve(target)
-        status = 200
-        try:
-            if resource is None:
-                status = 404
-                self._send(404, "text/html; charset=utf-8", _page_404(), {}, head)
-            else:
-                status = self._serve(resource, query, head)
-        finally:
-            self.server.log.append(LoggedRequest(
-                self.command, self.path, dict(self.headers.items()), status, time.time(), portal.host,
-            ))
+        if resource is None:
+            status, ctype, body, headers = 404, "text/html; charset=utf-8", _page_404(), {}
+        else:
+            status, ctype, body, headers = self._respond(resource, query)
+        # logged before the answer leaves, so a client that has its answer sees the entry
+        self.server.log.append(LoggedRequest(
+            self.command, self.path, dict(self.headers.items()), status, time.time(), portal.host,
+        ))
+        self._send(status, ctype, body, headers, head)
 
-    def _serve(self, resource: Resource, query, head: bool) -> int:
+    def _respond(self, resource: Resource, query) -> tuple[int, str | None, bytes, dict[str, str]]:
         if resource.delay:
             time.sleep(resource.delay)
         with self.server.portal.lock:
@@ -120,8 +118,7 @@ class _Handler(BaseHTTPRequestHandler):
             if failing:
                 resource.failures_served += 1
         if failing:
-            self._send(503, "text/html; charset=utf-8", b"<h1>503 Service Unavailable</h1>", {"Retry-After": "1"}, head)
-            return 503
+            return 503, "text/html; charset=utf-8", b"<h1>503 Service Unavailable</h1>", {"Retry-After": "1"}
         body = resource.render(query)
         headers = dict(resource.headers)
         if resource.modified is not None:
@@ -129,10 +126,8 @@ class _Handler(BaseHTTPRequestHandler):
             headers["ETag"] = etag
             headers["Last-Modified"] = format_datetime(modified, usegmt=True)
             if _not_modified(self.headers, etag, modified):
-                self._send(304, None, b"", headers, head=True)
-                return 304
-        self._send(200, resource.content_type, body, headers, head)
-        return 200
+                return 304, None, b"", headers
+        return 200, resource.content_type, body, headers
 
     def _send(self, status: int, ctype: str | None, body: bytes, headers: dict[str, str], head: bool) -> None:
         self.send_response(status)

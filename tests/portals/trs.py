@@ -8,7 +8,7 @@ files P0<date><digits>.pdf next to the article, with the editor's path in OLDSRC
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from html import escape
 from typing import Callable
 
@@ -270,7 +270,7 @@ createPageHTML({pages}, {n}, "index", "html");
         intro = f"根据《中华人民共和国预算法》和有关规定，现将{doc.title}公开如下。"
         art = Article(target=target, title=doc.title, published=day, column=key,
                       body_html=body or (lambda: common.paragraphs_html([intro])),
-                      metadata=meta, attachments=attachments(target), charset="gbk", **kw)
+                      metadata=meta, attachments=attachments(target), charset=kw.pop("charset", "gbk"), **kw)
         self.column_article(key, art)
         disclosure = Disclosure(art, doc.department, doc.kind, doc.fiscal_year, ZHUZHOU)
         self.portal.disclosures.append(disclosure)
@@ -333,8 +333,7 @@ createPageHTML({pages}, {n}, "index", "html");
             lambda: make_file(tj, "docx"), oldsrc="/protect/P0202201/P020220118/P020220118604512398760.docx")],
             self._meta("430200021/2022-00009", "株洲市统计局", d5),
             body=lambda: common.paragraphs_html([f"现将{tj.title}公开如下。", "联系人：王䶮　联系电话：0731-28681234"]),
-            delay=2.0)
-        a5.article.charset = "gb18030"
+            delay=2.0, charset="gb18030")
         p.slow = a5.article.target
 
         # A6: final account whose PDF answers 503 + Retry-After once.
@@ -411,13 +410,18 @@ createPageHTML({pages}, {n}, "index", "html");
         # The 目录 lists many departments, linking those published here.
         published = {d.department: d.article.target for d in p.disclosures if d.fiscal_year == 2020 and d.kind == "budget"}
         here = browser_target("/xxgk/content.jsp?id=2002")
-        names = list(published) + ["株洲市公安局", "株洲市民政局", "株洲市审计局", "株洲市林业局"]
+        links = {n: relative("/xxgk/content.jsp", t) for n, t in published.items()}
+        elsewhere = {  # departments that publish on their own sites: other hosts, never fetched
+            "株洲市公安局": "http://gaj.zhuzhou.gov.cn/c14533/index.html",
+            "株洲市民政局": "http://mzj.zhuzhou.gov.cn/c10972/index.html",
+            "株洲市审计局": "http://sjj.zhuzhou.gov.cn/c11060/index.html",
+        }
+        p.external_urls += list(elsewhere.values())
+        links.update(elsewhere)
         rows = "".join(
-            f"<tr><td>{i}</td><td>{escape(n)}</td><td>"
-            + (f'<a href="{escape(relative("/xxgk/content.jsp", published[n]))}" target="_blank">{escape(n)}2020年部门预算</a>'
-               if n in published else "见部门网站") + "</td></tr>"
-            for i, n in enumerate(names, 1)
-        )
+            f'<tr><td>{i}</td><td>{escape(n)}</td><td><a href="{escape(href)}" target="_blank">{escape(n)}2020年部门预算</a></td></tr>'
+            for i, (n, href) in enumerate(links.items(), 1)
+        ) + f'<tr><td>{len(links) + 1}</td><td>株洲市国家保密局</td><td>涉密部门，不予公开</td></tr>'
         index_art = Article(
             target=here, title="2020年市直部门预算公开目录", published=date(2020, 2, 10), column="xxgk",
             metadata=self._meta("430200006/2020-00041", "株洲市财政局", date(2020, 2, 10)), charset="gbk",
@@ -496,15 +500,20 @@ createPageHTML({pages}, {n}, "index", "html");
 
     # --- generated disclosures (scale and the add-article hook) ------------------------
 
-    def _generated_disclosure(self) -> Disclosure:
+    def _generated_disclosure(self, newest: bool = False) -> Disclosure:
+        """The next generated disclosure; `newest` dates it after everything published so far."""
         i = self.generated
         self.generated += 1
-        kind = "budget" if i % 2 == 0 else "final_account"
+        kind = "budget" if i % 2 == 0 or newest else "final_account"
         year = 2019 + (i // 2) % 4
+        if newest:
+            year = max(d.article.published for d in self.portal.disclosures).year + 1
         dept = common.department_name("株洲市", i // 8)
         day = common.publication_date(year, kind, i)
+        if newest:
+            day = max(max(d.article.published for d in self.portal.disclosures) + timedelta(days=1), day)
         key = "bmys" if kind == "budget" else "bmjs"
-        fmt = ("pdf", "xls", "xlsx", "docx")[i % 4]
+        fmt = common.BULK_FORMATS[i % len(common.BULK_FORMATS)]
         seed = self.seeds["zhuzhou"]
         art_id = 3000000 + i
 
@@ -519,7 +528,7 @@ createPageHTML({pages}, {n}, "index", "html");
                                 self._meta(f"430200{i % 900 + 100:03d}/{day.year}-{i % 100000:05d}", dept, day))
 
     def _add_generated(self) -> Disclosure:
-        disclosure = self._generated_disclosure()
+        disclosure = self._generated_disclosure(newest=True)
         self._route_column(disclosure.article.column)
         return disclosure
 

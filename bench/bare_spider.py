@@ -1,0 +1,46 @@
+"""Baseline for bench/crawl.py: a bare Scrapy spider that follows the same links and discards bodies.
+
+It uses the same discovery functions as the portal spider (so both walk the same pages
+and attachments) but archives, judges and records nothing.
+"""
+from __future__ import annotations
+
+import scrapy
+
+from crawler.discovery.article import parse_article
+from crawler.discovery.encoding import decode_html
+from crawler.discovery.hanweb import extract_datastore_links
+from crawler.discovery.links import extract_links
+from crawler.discovery.pagers import extract_pager_urls
+from crawler.session import host_key
+from crawler.spiders.portal import header_charset, looks_like_html, split_urls
+
+
+class BareSpider(scrapy.Spider):
+    name = "bare"
+    custom_settings = {"TELNETCONSOLE_ENABLED": False, "ROBOTSTXT_OBEY": True, "COOKIES_ENABLED": False}
+
+    def __init__(self, start_urls: str = "", **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.start_urls = split_urls(start_urls)
+        self.hosts = {host_key(u) for u in self.start_urls}
+
+    def parse(self, response):
+        if not looks_like_html(response):
+            return
+        html, enc = decode_html(response.body, header_charset(response))
+        links = extract_links(html, response.url, enc) + extract_datastore_links(html, response.url, enc)
+        article = parse_article(html, response.url)
+        for url in extract_pager_urls(html, response.url):
+            if host_key(url) in self.hosts:
+                yield scrapy.Request(url)
+        for link in links:
+            if host_key(link.url) not in self.hosts:
+                continue
+            if not link.is_attachment:
+                yield scrapy.Request(link.url)
+            elif not article.is_list_page:
+                yield scrapy.Request(link.url, callback=self.discard)
+
+    def discard(self, response):
+        return None
