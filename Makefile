@@ -28,7 +28,7 @@ meilisearch:
 	bash scripts/meilisearch.sh $(MEILI_DIR)
 
 run: install
-	$(BIN)/python -m budgets.demo --data data
+	$(BIN)/python scripts/demo.py --data data
 
 test: install system-deps meilisearch
 	MEILISEARCH_BIN=$(CURDIR)/$(MEILI_DIR)/meilisearch $(BIN)/pytest -q

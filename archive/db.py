@@ -66,7 +66,7 @@ TABLES: dict[str, dict[str, Any]] = {
     "documents": dict(
         columns={"id": str, "detail_url": str, "title": str, "kind": str, "fiscal_year": int,
                  "department": str, "published_date": str, "page_metadata": str,
-                 "text": str, "fingerprint": str, "portal": str, "status": str,
+                 "text": str, "fingerprint": str, "portal": str, "region_hint": str, "status": str,
                  "first_seen": str, "last_seen": str},
         pk="id",
     ),
@@ -115,7 +115,14 @@ class ArchiveDB:
 
     def _ensure_schema(self) -> None:
         for name, spec in TABLES.items():
-            self.db[name].create(spec["columns"], pk=spec["pk"], if_not_exists=True)
+            table = self.db[name]
+            if table.exists():
+                # archives made by an older version gain the columns added since
+                for col, typ in spec["columns"].items():
+                    if col not in table.columns_dict:
+                        table.add_column(col, typ)
+            else:
+                table.create(spec["columns"], pk=spec["pk"])
         for table, cols in INDEXES:
             self.db[table].create_index(cols, if_not_exists=True)
         self.db.conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")

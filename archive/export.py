@@ -51,6 +51,9 @@ def build_record(db: ArchiveDB, doc: dict) -> dict:
                    **({"error": f["error"]} if f["error"] else {})} for f in files],
         "text": doc["text"] or "",
     }
+    hint = json.loads(doc.get("region_hint") or "{}")
+    if hint:
+        record["region"] = {**EMPTY_REGION, **hint}
     for key in PARSED_FIELDS:
         if parsed.get(key) not in (None, "", {}, []):
             record[key] = parsed[key]

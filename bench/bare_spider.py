@@ -9,7 +9,7 @@ import scrapy
 
 from crawler.discovery.article import parse_article
 from crawler.discovery.encoding import decode_html
-from crawler.discovery.hanweb import extract_datastore_links
+from crawler.discovery.hanweb import dataproxy_requests, extract_datastore_links, find_jpage_sources, parse_dataproxy
 from crawler.discovery.links import extract_links
 from crawler.discovery.pagers import extract_pager_urls
 from crawler.session import host_key
@@ -31,15 +31,32 @@ class BareSpider(scrapy.Spider):
         html, enc = decode_html(response.body, header_charset(response))
         links = extract_links(html, response.url, enc) + extract_datastore_links(html, response.url, enc)
         article = parse_article(html, response.url)
-        for url in extract_pager_urls(html, response.url):
+        for url in extract_pager_urls(html, response.url, encoding=enc):
             if host_key(url) in self.hosts:
                 yield scrapy.Request(url)
+        for source in find_jpage_sources(html, response.url):
+            yield from self._proxy(source, None)
+        yield from self._follow(links, article.is_list_page)
+
+    def _proxy(self, source, total):
+        for req in dataproxy_requests(source, total_record=total):
+            yield scrapy.FormRequest(req.url, formdata=req.formdata, method=req.method, callback=self.parse_proxy,
+                                     meta={"source": source, "known": total is not None})
+
+    def parse_proxy(self, response):
+        xml, enc = decode_html(response.body, header_charset(response))
+        page = parse_dataproxy(xml, response.url, enc)
+        yield from self._follow(page.links, True)
+        if not response.meta["known"] and page.total_record is not None:
+            yield from self._proxy(response.meta["source"], page.total_record)
+
+    def _follow(self, links, is_list_page: bool):
         for link in links:
             if host_key(link.url) not in self.hosts:
                 continue
             if not link.is_attachment:
                 yield scrapy.Request(link.url)
-            elif not article.is_list_page:
+            elif not is_list_page:
                 yield scrapy.Request(link.url, callback=self.discard)
 
     def discard(self, response):

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import sqlite3
 import subprocess
 import sys
@@ -29,8 +28,11 @@ FAST = ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY_JITTER=0", "-s
         "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8", "-s", "LOG_LEVEL=WARNING"]
 
 
-def peak_rss_mb(proc: subprocess.Popen) -> tuple[int, float]:
-    """Wait for `proc`, sampling its RSS (VmHWM) from /proc; return (exit code, peak MB)."""
+def wait_peak_rss_mb(proc: subprocess.Popen) -> tuple[int, float]:
+    """Wait for `proc`, sampling its RSS high-water mark (VmHWM) from /proc; return (exit code, MB).
+
+    (wait4's ru_maxrss is no use here: a forked child starts with its parent's mark.)
+    """
     peak = 0
     while proc.poll() is None:
         try:
@@ -39,18 +41,18 @@ def peak_rss_mb(proc: subprocess.Popen) -> tuple[int, float]:
                     peak = max(peak, int(line.split()[1]))
         except (FileNotFoundError, ProcessLookupError):
             break
-        time.sleep(0.2)
+        time.sleep(0.1)
     return proc.wait(), peak / 1024
 
 
-def run(cmd: list[str]) -> tuple[float, float]:
+def run(cmd: list[str], cwd: Path = REPO) -> tuple[float, float]:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     err: list[str] = []
     reader = threading.Thread(target=lambda: err.append(proc.stderr.read()), daemon=True)
     reader.start()
-    code, rss = peak_rss_mb(proc)
+    code, rss = wait_peak_rss_mb(proc)
     reader.join()
     if code != 0:
         raise SystemExit(f"{cmd[:4]} failed ({code}):\n{''.join(err)[-2000:]}")
@@ -73,8 +75,9 @@ def main() -> None:
             disclosures = db.execute("select count(*) from documents").fetchone()[0]
         for s in servers:
             s.log.clear()
+        # outside the repository, so Scrapy's defaults apply rather than this project's settings
         t_bare, rss_bare = run([sys.executable, "-m", "scrapy", "runspider", str(REPO / "bench" / "bare_spider.py"),
-                                "-a", "start_urls=" + ",".join(starts), *FAST])
+                                "-a", "start_urls=" + ",".join(starts), *FAST], cwd=Path(tmp))
         requests_bare = sum(len(s.log.records()) for s in servers)
     rate_full = requests_full / t_full
     rate_bare = requests_bare / t_bare
@@ -83,7 +86,6 @@ def main() -> None:
     print(f"{'budgets crawl':<16}{requests_full:>10}{t_full:>10.1f}{rate_full:>10.1f}{rss_full:>13.0f}")
     print(f"{'bare scrapy':<16}{requests_bare:>10}{t_bare:>10.1f}{rate_bare:>10.1f}{rss_bare:>13.0f}")
     print(f"ratio (budgets / bare pages/s): {rate_full / rate_bare:.2f}   target >= 0.7;  peak RSS target < 400 MB")
-    print(f"max RSS of any child (getrusage): {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024:.0f} MB")
 
 
 if __name__ == "__main__":

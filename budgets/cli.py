@@ -39,18 +39,24 @@ def crawl(urls, portals_file, delay, concurrency, settings, verbose, no_process,
     from archive.db import ArchiveDB
     from budgets.crawl import format_summary, run_crawl, run_summary
 
+    from crawler.session import host_key
+
     start_urls = list(urls)
+    regions: dict[str, dict] = {}
     if portals_file:
         try:
-            start_urls += [u for p in load_portals(portals_file) for u in p.start_urls]
+            portals = load_portals(portals_file)
         except RegistryError as exc:
             raise click.UsageError(str(exc)) from exc
+        for portal in portals:
+            start_urls += portal.start_urls
+            regions.update({host_key(u): portal.region() for u in portal.start_urls})
     if not start_urls:
         raise click.UsageError("give start URLs or --portals FILE")
     bad = [u for u in start_urls if not u.startswith(("http://", "https://"))]
     if bad:
         raise click.UsageError(f"not an http(s) URL: {bad[0]}")
-    overrides: dict = {"LOG_LEVEL": "INFO" if verbose else "WARNING"}
+    overrides: dict = {"LOG_LEVEL": "INFO" if verbose else "WARNING", "BUDGETS_PORTAL_REGIONS": regions}
     if delay is not None:
         overrides.update(DOWNLOAD_DELAY=delay, AUTOTHROTTLE_START_DELAY=delay)
     if concurrency is not None:

@@ -32,6 +32,8 @@ def document_id(first_url: str) -> str:
 class ArchivePipeline:
     def __init__(self, crawler) -> None:
         self.crawler = crawler
+        # region metadata per portal host, from the portal registry (`budgets crawl --portals`)
+        self._regions: dict[str, dict] = crawler.settings.getdict("BUDGETS_PORTAL_REGIONS")
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -74,7 +76,8 @@ class ArchivePipeline:
                "fiscal_year": item.fiscal_year, "department": item.department,
                "published_date": item.published_date,
                "page_metadata": json.dumps(item.page_metadata, ensure_ascii=False),
-               "text": item.text, "fingerprint": fingerprint, "portal": item.portal}
+               "text": item.text, "fingerprint": fingerprint, "portal": item.portal,
+               "region_hint": json.dumps(self._regions.get(item.portal) or {}, ensure_ascii=False)}
         db.save_document(doc, [f.as_row() for f in item.files], item.page_url, role)
         self.crawler.stats.inc_value(f"budgets/documents/{role}")
 

@@ -63,5 +63,7 @@ FEED_EXPORT_ENCODING = "utf-8"
 
 # Where the archive lives; `budgets crawl --data` and `scrapy crawl -s BUDGETS_DATA=...` set it.
 BUDGETS_DATA = "data"
+# Region of each portal host ("host:port" -> province/city/county/admin_code), from the registry.
+BUDGETS_PORTAL_REGIONS: dict = {}
 # Fetches between two WARC checkpoints.
 BUDGETS_WARC_EVERY = 200

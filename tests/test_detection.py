@@ -8,8 +8,7 @@ import pytest
 from crawler.detection import EXCLUSIONS, classify
 from crawler.discovery.article import parse_article
 
-SEEDS = Path("/work/shared/seeds")
-JIANGSU = Path("/work/shared/realdata/jiangsu")
+from tests.paths import JIANGSU, SEEDS
 
 B, F = "budget", "final_account"
 DB, DF = "department_budget", "department_final_account"

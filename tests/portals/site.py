@@ -9,16 +9,17 @@ from .model import Portal
 from .seeds import load_seeds
 from .trs import build_trs
 
-SEED_DIR = Path(__file__).resolve().parents[3] / "shared" / "seeds"  # /work/shared/seeds beside the work tree
 TRS_HOST = "127.0.0.1"
 HANWEB_HOST = "127.0.0.2"
 
 
 def default_seed_dir() -> Path:
-    """The shared seeds: $BUDGETS_SEEDS, else ../shared/seeds beside the repository."""
+    """$BUDGETS_SEEDS, else ../shared/seeds beside the repository, else the copies under samples/."""
     import os
 
-    return Path(os.environ.get("BUDGETS_SEEDS", SEED_DIR))
+    from tests.paths import SEEDS
+
+    return Path(os.environ.get("BUDGETS_SEEDS", SEEDS))
 
 
 def build_portals(seed_dir: Path | None = None, scale: int = 0) -> list[Portal]:

@@ -1,0 +1,119 @@
+"""Safety and politeness against a small hostile portal: off-host redirects, oversize files, Retry-After."""
+from __future__ import annotations
+
+import sqlite3
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from tests.crawlrun import FAST, budgets, export_records
+
+ARTICLE = """<html><head><meta charset="utf-8"><title>株洲市统计局2020年部门预算</title></head><body>
+<h1>株洲市统计局2020年部门预算</h1><div class="TRS_Editor"><p>现将株洲市统计局2020年部门预算公开如下。</p>
+<p>附件：<a href="/files/big.pdf">2020年部门预算.pdf</a> <a href="/files/busy.xls">公开表.xls</a></p></div>
+<p><a href="/go">更多</a></p></body></html>"""
+
+
+class Hostile(BaseHTTPRequestHandler):
+    log: list[tuple[str, float]]
+    other_port: int
+    busy_seen = False
+
+    def log_message(self, *args) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        import time
+
+        self.log.append((self.path, time.monotonic()))
+        if self.path == "/robots.txt":
+            return self._send(200, b"User-agent: *\nAllow: /\n", "text/plain")
+        if self.path == "/":
+            return self._send(200, b'<html><body><a href="/art/1.html">a</a></body></html>', "text/html")
+        if self.path == "/art/1.html":
+            return self._send(200, ARTICLE.encode(), "text/html; charset=utf-8")
+        if self.path == "/go":
+            self.send_response(302)
+            self.send_header("Location", f"http://127.0.0.9:{self.other_port}/secret")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return None
+        if self.path == "/files/big.pdf":
+            return self._send(200, b"%PDF-1.4\n" + b"0" * 200_000, "application/pdf")
+        if self.path == "/files/busy.xls":
+            if not type(self).busy_seen:
+                type(self).busy_seen = True
+                self.send_response(503)
+                self.send_header("Retry-After", "1")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return None
+            return self._send(200, b"\xd0\xcf\x11\xe0 sheet", "application/vnd.ms-excel")
+        return self._send(404, b"not found", "text/plain")
+
+    def _send(self, status: int, body: bytes, ctype: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def _serve(host: str, handler) -> ThreadingHTTPServer:
+    server = ThreadingHTTPServer((host, 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+@pytest.fixture(scope="module")
+def hostile_crawl(tmp_path_factory):
+    inner_log: list = []
+
+    class Inner(BaseHTTPRequestHandler):
+        def log_message(self, *args) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            inner_log.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Length", "6")
+            self.end_headers()
+            self.wfile.write(b"secret")
+
+    inner = _serve("127.0.0.9", Inner)
+    handler = type("H", (Hostile,), {"log": [], "other_port": inner.server_address[1]})
+    portal = _serve("127.0.0.1", handler)
+    data = tmp_path_factory.mktemp("data")
+    try:
+        out = budgets("crawl", f"http://127.0.0.1:{portal.server_address[1]}/", *FAST,
+                      "-s", "DOWNLOAD_MAXSIZE=100000", "--no-process", data=data)
+    finally:
+        portal.shutdown()
+        inner.shutdown()
+    return {"data": data, "log": handler.log, "inner_log": inner_log, "stdout": out.stdout}
+
+
+def test_redirect_off_host_is_refused_and_recorded(hostile_crawl):
+    assert hostile_crawl["inner_log"] == []
+    db = sqlite3.connect(hostile_crawl["data"] / "archive.db")
+    (error,) = db.execute("select error from fetches where final_url like '%/secret'").fetchone()
+    assert error.startswith("refused: redirect off the crawl's hosts")
+
+
+def test_oversize_download_is_refused_and_recorded(hostile_crawl):
+    (record,) = export_records(hostile_crawl["data"])
+    big = next(f for f in record["files"] if f["url"].endswith("big.pdf"))
+    assert big["sha256"] is None and "max size" in big["error"].lower()
+    db = sqlite3.connect(hostile_crawl["data"] / "archive.db")
+    (error,) = db.execute("select error from fetches where url like '%big.pdf'").fetchone()
+    assert "larger than download max size" in error
+
+
+def test_retry_after_is_honoured(hostile_crawl):
+    times = [t for path, t in hostile_crawl["log"] if path == "/files/busy.xls"]
+    assert len(times) == 2
+    assert times[1] - times[0] >= 0.95  # the server asked for one second
+    (record,) = export_records(hostile_crawl["data"])
+    busy = next(f for f in record["files"] if f["url"].endswith("busy.xls"))
+    assert busy["sha256"] and busy["bytes"] == 10
