@@ -23,7 +23,7 @@ from pdfminer.high_level import extract_text  # noqa: E402
 from parsers.readers import read_file  # noqa: E402
 from tests.docgen import pdfgen  # noqa: E402
 
-JIANGSU = Path("/work/shared/realdata/jiangsu")
+from tests.paths import JIANGSU  # noqa: E402
 
 
 def _timed(function, *args):

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import logging
 from pathlib import Path
 
 from scrapy.crawler import CrawlerProcess
@@ -25,8 +24,6 @@ def crawl_settings(data_dir: Path, overrides: dict | None = None):
 def run_crawl(data_dir: Path, start_urls: list[str], overrides: dict | None = None) -> int:
     """Crawl `start_urls` into the archive at `data_dir`; return the run id."""
     process = CrawlerProcess(crawl_settings(data_dir, overrides))
-    # trafilatura warns for every page whose body it cannot isolate; the spider has its own fallback
-    logging.getLogger("trafilatura").setLevel(logging.ERROR)
     crawler = process.create_crawler(PortalSpider)
     process.crawl(crawler, start_urls=start_urls)
     process.start()

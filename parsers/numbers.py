@@ -80,8 +80,12 @@ def format_yuan(value: Decimal) -> str:
 
 
 def tolerance(number: Number, unit: str) -> Decimal:
-    """Half a unit of the last printed digit, in yuan: how far a rounded figure may lie from the exact one."""
-    step = Decimal(1).scaleb(-number.decimals)
+    """How far a 万元 figure may lie from the exact yuan, in yuan: half its last digit.
+
+    Disclosures round 万元 to two decimals and drop trailing zeros (438.7 is 438.70), so a
+    figure with fewer printed decimals is taken at two: 28.5万元 is 285000 ± 50.
+    """
+    step = Decimal(1).scaleb(-max(number.decimals, 2))
     return to_yuan(step, unit) / 2 if unit == "万元" else Decimal(0)
 
 

@@ -64,13 +64,14 @@ def _stem(name: str) -> str:
     return _LEVEL_SUFFIX.sub("", name)
 
 
-def _compatible(code: str, suffix: str) -> bool:
-    """Whether a division can be what a name with this level suffix means (县 is never a city)."""
+def _compatible(code: str, official: str, suffix: str) -> bool:
+    """Whether a division can be what a name with this suffix means: 通道县 may be 通道侗族自治县,
+    but a 县 is never a 市 and a 市 never a 县."""
     lv = level(code)
     if suffix in ("省", "自治区", "特别行政区"):
         return lv == "province"
-    if suffix in ("县", "自治县", "旗", "区"):
-        return lv == "county"
+    if suffix in ("县", "自治县", "旗", "区", "市"):
+        return official.endswith(suffix[-1]) and (lv != "province" or code in MUNICIPALITIES)
     if suffix in ("州", "自治州", "地区", "盟"):
         return lv == "city"
     return lv in ("city", "county") or code in MUNICIPALITIES
@@ -100,7 +101,7 @@ def lookup(name: str, scope: str | None = None) -> str | None:
         return None
     candidates = [
         c for c, n in DIVISION_DATA.items()
-        if n.startswith(stem) and _compatible(c, suffix) and _within(c, scope)
+        if n.startswith(stem) and _compatible(c, n, suffix) and _within(c, scope)
     ]
     if len(exact) > 1:
         candidates = exact
@@ -110,7 +111,7 @@ def lookup(name: str, scope: str | None = None) -> str | None:
 def places_in(name: str) -> list[str]:
     """The place names an organisation's name starts with: 湖南省株洲市人民政府 → [湖南省, 株洲市]."""
     found = []
-    rest = name.strip()
+    rest = re.sub(r"^(中国共产党|中共)", "", name.strip())
     while True:
         m = _PLACE.match(rest)
         if not m:

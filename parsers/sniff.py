@@ -17,7 +17,6 @@ IMAGE_MAGICS = (
     b"\xff\xd8\xff",
     b"GIF87a",
     b"GIF89a",
-    b"BM",
     b"II*\x00",
     b"MM\x00*",
 )
@@ -73,7 +72,7 @@ def _looks_like_text(head: bytes) -> bool:
 
 
 def sniff(data: bytes) -> str:
-    """One of: pdf, xls, doc, ole, xlsx, docx, zip, html, text, image, empty, unknown."""
+    """One of: pdf, xls, doc, ole, xlsx, docx, zip, rar, 7z, html, text, image, empty, unknown."""
     if not data.strip():
         return "empty"
     head = data[:4096]
@@ -83,7 +82,12 @@ def sniff(data: bytes) -> str:
         return _sniff_ole(data)
     if head.startswith(ZIP_MAGICS):
         return _sniff_zip(data)
-    if head.startswith(IMAGE_MAGICS) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP"):
+    if head.startswith(b"Rar!\x1a\x07"):
+        return "rar"
+    if head.startswith(b"7z\xbc\xaf\x27\x1c"):
+        return "7z"
+    bmp = head[:2] == b"BM" and head[6:10] == b"\0\0\0\0"
+    if head.startswith(IMAGE_MAGICS) or bmp or (head[:4] == b"RIFF" and head[8:12] == b"WEBP"):
         return "image"
     lowered = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if any(marker in lowered[:2048] for marker in HTML_MARKERS):

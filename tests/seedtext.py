@@ -12,8 +12,9 @@ import re
 from pathlib import Path
 
 from parsers.model import ExtractedFile, Paragraph, Table, Where
+from tests.paths import SEEDS
 
-SEEDS = Path("/work/shared/seeds")
+__all__ = ["SEEDS", "load_seed"]
 
 _UNIT = re.compile(r"单位\s*[:：]\s*(万元|元)")
 _ATTACHMENT = re.compile(r"^附件\s*\d*$")

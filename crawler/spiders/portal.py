@@ -35,6 +35,8 @@ from crawler.items import AttachmentResult, DocumentItem, PageItem
 from crawler.session import CrawlSession, host_key
 
 logger = logging.getLogger(__name__)
+# trafilatura warns for every page whose body it cannot isolate; parse_article has its own fallback
+logging.getLogger("trafilatura").setLevel(logging.ERROR)
 
 HTML_TYPES = (b"text/html", b"application/xhtml", b"text/xml", b"application/xml")
 # column and link words that lead to disclosures get fetched first

@@ -33,6 +33,7 @@ READERS = {
     "html": ("html", "read_html"),
     "text": ("text", "read_text"),
     "image": ("image", "read_image_file"),
+    "zip": ("archive", "read_zip"),
 }
 
 
@@ -52,20 +53,28 @@ def _unreadable(fmt: str, data: bytes) -> str:
             "OLE2 file without a Workbook or WordDocument stream (a WPS .et/.wps or other "
             f"proprietary format that is not supported); streams: {streams}"
         )
-    if fmt == "zip":
-        return "zip archive that is not an Office document (archives are not unpacked)"
+    if fmt in ("rar", "7z"):
+        return f"{fmt} archive: not supported (only zip archives are unpacked)"
     return f"unknown file format (first bytes {data[:8]!r})"
 
 
 def read_file(name: str, data: bytes) -> ExtractedFile:
-    """Read one file's bytes into text and tables, or an ExtractedFile with `error` set."""
+    """Read one file's bytes into text and tables, or an ExtractedFile with `error` set.
+
+    Only MemoryError escapes (it is the worker's memory limit, see `parsers.isolation`).
+    """
     fmt = sniff(data)
     digest = hashlib.sha256(data).hexdigest()
-    reader = _reader(fmt)
+    try:
+        reader = _reader(fmt)
+    except ImportError as exc:  # an optional library of this format is not installed
+        return ExtractedFile(name=name, format=fmt, sha256=digest, error=f"{fmt} reader unavailable: {exc}")
     if reader is None:
         return ExtractedFile(name=name, format=fmt, sha256=digest, error=_unreadable(fmt, data))
     try:
         result = reader(name, data)
+    except MemoryError:
+        raise  # a memory limit is the isolating worker's to report
     except Exception as exc:  # a reader bug or a library failure on odd input
         log.exception("reading %s as %s failed", name, fmt)
         result = ExtractedFile(name=name, format=fmt, error=f"{fmt} reader failed: {type(exc).__name__}: {exc}"[:300])

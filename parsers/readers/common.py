@@ -17,11 +17,19 @@ MAX_ZIP_MEMBERS = 2000
 MAX_UNZIPPED_BYTES = 200 * 1024 * 1024  # all members of one Office file together
 MAX_ZIP_RATIO = 200  # uncompressed / compressed, per member of more than 1 MiB
 
-UNIT_RE = re.compile(r"单位\s*[:：]\s*(万元|元)")
+UNIT_RE = re.compile(r"单位\s*[:：][^万元\n]{0,6}?(万元|元)")  # also 单位：人、万元
 FOOTER_RE = re.compile(r"^第\s*(&P|\d+)\s*页\s*[，,]?\s*共\s*(&N|\d+)\s*页$")
 PAGE_NUMBER_RE = re.compile(r"^[-—–\s]*(第\s*)?\d+\s*(页)?[-—–\s]*$|^\d+\s*/\s*\d+$")
 AMOUNT_RE = re.compile(r"-?\d[\d,，\s]*(\.\s*\d+)?")
-SHEET_NUMBER_RE = re.compile(r"^(附件|附表)?\s*\d+(-\d+)?\s*表?$")
+SHEET_NUMBER_RE = re.compile(r"^(附件|附表|公开)?\s*[\d一二三四五六七八九十]+(-\d+)?\s*表?$")
+
+
+OUT_OF_MEMORY_MARKERS = ("bad_alloc", "failed to map segment", "Cannot allocate memory", "out of memory")
+
+
+def out_of_memory(exc: BaseException) -> bool:
+    """Whether a library's exception is an allocation failure (C++ bad_alloc, mmap refused)."""
+    return isinstance(exc, MemoryError) or any(m in str(exc) for m in OUT_OF_MEMORY_MARKERS)
 
 
 def clean_cell(value: object) -> str:
@@ -50,7 +58,7 @@ def is_title(text: str) -> bool:
     text = text.strip()
     return (
         1 < len(text) <= 50
-        and not text.startswith(("单位名称", "单位:", "单位：", "注", "说明"))
+        and not text.startswith(("单位名称", "单位:", "单位：", "部门：", "部门:", "编制单位", "注", "说明"))
         and find_unit(text) is None
         and not is_noise(text)
         and not SHEET_NUMBER_RE.match(text)
@@ -99,3 +107,25 @@ def count_header_rows(rows: list[list[str]]) -> int:
             return i
     return 0
 
+
+
+def lift_caption(rows: list[list[str]]) -> tuple[str | None, str | None, int]:
+    """Title and unit printed inside a table's frame, in its first rows.
+
+    Budget PDFs often rule the title (one merged cell) and the 部门/单位 line into the top
+    of the table, where they are not data. Returns (title, unit, rows to drop).
+    """
+    title = unit = None
+    lifted = 0
+    for row in rows[:2]:
+        if len(rows) - lifted < 2:
+            break
+        lines = [line.strip() for c in dict.fromkeys(row) for line in c.splitlines() if line.strip()]
+        whole = len(set(row)) == 1 and len(row) > 1 and (pick_title(lines) or pick_unit(lines))
+        unit_row = pick_unit(lines) and not any(AMOUNT_RE.fullmatch(c) for c in row if c)
+        if not (whole or unit_row):
+            break
+        title = title or pick_title(lines)
+        unit = unit or pick_unit(lines)
+        lifted += 1
+    return title, unit, lifted

@@ -3,7 +3,8 @@
 RapidOCR 3.x ships its ONNX models inside the wheel, so nothing is fetched at run time.
 Budget tables are ruled: the grid lines found in the image give the column and row
 boundaries, and each recognised character is placed in the cell under its centre. Text
-outside the grid (title, unit line, notes) comes back as lines. The text is kept exactly
+outside the grid (title, unit line, notes) comes back as lines. Without ruling, boxes are
+clustered by y into rows and the x gaps between them make the columns. The text is kept exactly
 as recognised; repairing misread digits needs the table sums, which extraction knows.
 """
 from __future__ import annotations
@@ -134,23 +135,67 @@ def ruling(image, text_height: float) -> Grid:
     return Grid(xs, ys, vertical, horizontal)
 
 
-def _index(bounds: list[int], value: float) -> int | None:
+def _index(bounds: list[float], value: float) -> int | None:
     for i in range(len(bounds) - 1):
         if bounds[i] <= value < bounds[i + 1]:
             return i
     return None
 
 
-def _lines(boxes: list[Box]) -> list[str]:
-    """Boxes outside the grid as text lines, top to bottom, left to right."""
-    ordered = sorted(boxes, key=lambda b: (b.cy, b.x0))
-    lines: list[list[Box]] = []
-    for box in ordered:
-        if lines and abs(lines[-1][-1].cy - box.cy) < (box.y1 - box.y0) / 2:
-            lines[-1].append(box)
+def _rows_of(boxes: list[Box]) -> list[list[Box]]:
+    """Boxes clustered by vertical centre into lines, each left to right, top to bottom."""
+    rows: list[list[Box]] = []
+    for box in sorted(boxes, key=lambda b: (b.cy, b.x0)):
+        if rows and abs(rows[-1][-1].cy - box.cy) < (box.y1 - box.y0) / 2:
+            rows[-1].append(box)
         else:
-            lines.append([box])
-    return [" ".join(b.text for b in sorted(line, key=lambda b: b.x0)) for line in lines]
+            rows.append([box])
+    return [sorted(row, key=lambda b: b.x0) for row in rows]
+
+
+def _lines(boxes: list[Box]) -> list[str]:
+    """Boxes outside a table as text lines, top to bottom, left to right."""
+    return [" ".join(b.text for b in row) for row in _rows_of(boxes)]
+
+
+def _separators(rows: list[list[Box]]) -> list[float]:
+    """x positions between columns: gaps that no box of the table rows covers."""
+    spans = sorted((b.x0, b.x1) for row in rows for b in row)
+    gaps, reach = [], spans[0][1]
+    heights = sorted(b.y1 - b.y0 for row in rows for b in row)
+    min_gap = heights[len(heights) // 2] / 2
+    for x0, x1 in spans[1:]:
+        if x0 - reach >= min_gap:
+            gaps.append((reach + x0) / 2)
+        reach = max(reach, x1)
+    return gaps
+
+
+def unruled(boxes: list[Box]) -> OcrContent:
+    """A table without ruling: rows from lines of several boxes, columns from the x gaps.
+
+    The table is the run of lines from the first to the last holding two or more boxes
+    (at least three such lines, and most lines of the run); the lines before and after it
+    stay text. Prose, whose lines are single boxes, stays text.
+    """
+    rows = _rows_of(boxes)
+    multi = [i for i, row in enumerate(rows) if len(row) >= 2]
+    if len(multi) < 3 or len(multi) < 0.5 * (multi[-1] - multi[0] + 1):
+        return OcrContent([], _lines(boxes), [])
+    first, last = multi[0], multi[-1]
+    body = rows[first : last + 1]
+    bounds = [float("-inf")] + _separators(body) + [float("inf")]
+    if len(bounds) < 3:
+        return OcrContent([], _lines(boxes), [])
+    table = []
+    for row in body:
+        cells = [[] for _ in range(len(bounds) - 1)]
+        for box in row:
+            cells[_index(bounds, (box.x0 + box.x1) / 2)].append(box.text)
+        table.append(["".join(c) for c in cells])
+    above = [" ".join(b.text for b in row) for row in rows[:first]]
+    below = [" ".join(b.text for b in row) for row in rows[last + 1 :]]
+    return OcrContent(table, above, below)
 
 
 def _cell_groups(grid: Grid) -> dict[tuple[int, int], tuple[int, int]]:
@@ -184,7 +229,7 @@ def layout(boxes: list[Box], grid: Grid) -> OcrContent:
     boxes above and below the grid become lines."""
     xs, ys = grid.xs, grid.ys
     if len(xs) < 3 or len(ys) < 3:
-        return OcrContent([], _lines(boxes), [])
+        return unruled(boxes)
     groups = _cell_groups(grid)
     pieces: dict[tuple[int, int], list[tuple[float, float, str]]] = {}
     above, below = [], []

@@ -15,6 +15,7 @@ import re
 import pdfplumber
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfminer.pdfparser import PDFSyntaxError
+from pdfminer.psexceptions import PSEOF
 from pdfplumber.utils.exceptions import PdfminerException
 
 from parsers.model import ExtractedFile, Paragraph, Table, Where
@@ -24,7 +25,8 @@ log = logging.getLogger(__name__)
 
 CID_RE = re.compile(r"\(cid:\d+\)")
 PICTURE_SHARE = 0.04  # an image covering this share of a page may be a pasted table
-RENDER_SCALE = 2.0  # 144 dpi: enough for OCR of 9-point table text
+RENDER_SCALE = 2.0
+VECTOR_TEXT_CURVES = 20  # a page of many curves and no text has its text drawn as outlines  # 144 dpi: enough for OCR of 9-point table text
 
 
 def is_garbage(text: str) -> bool:
@@ -37,14 +39,25 @@ def is_garbage(text: str) -> bool:
     return (cid + controls) / len(stripped) > 0.3
 
 
+def _contains(outer, inner) -> bool:
+    cx, cy = (inner[0] + inner[2]) / 2, (inner[1] + inner[3]) / 2
+    return outer != inner and outer[0] <= cx <= outer[2] and outer[1] <= cy <= outer[3]
+
+
 def _grid_rows(table) -> list[list[str]]:
-    """The table's cell texts with a merged cell's text repeated into every cell it spans."""
+    """The table's cell texts with a merged cell's text repeated into every cell it spans.
+
+    pdfplumber gives None where no cell starts; the text comes from the cell covering
+    that slot. A cell that encloses other cells is a frame drawn round a table, not a
+    merged cell, and is not spread.
+    """
     extracted = table.extract()
     cells = {}
     for row, texts in zip(table.rows, extracted):
         for bbox, text in zip(row.cells, texts):
             if bbox is not None:
                 cells[bbox] = common.clean_cell(text)
+    merged = [c for c in cells if not any(_contains(c, other) for other in cells)]
     xs = sorted({round(c[0], 1) for c in cells})
     rows = []
     for row, texts in zip(table.rows, extracted):
@@ -58,7 +71,7 @@ def _grid_rows(table) -> list[list[str]]:
             owner = next(
                 (
                     c
-                    for c in cells
+                    for c in merged
                     if x is not None and c[0] - 0.5 <= x < c[2] - 0.5 and c[1] - 0.5 <= top < c[3] - 0.5
                 ),
                 None,
@@ -66,6 +79,50 @@ def _grid_rows(table) -> list[list[str]]:
             out.append(cells[owner] if owner else "")
         rows.append(out)
     return rows
+
+
+def _turn(obj: dict, turn: int, width: float, height: float) -> dict:
+    """One object's coordinates on the page turned so that sideways text stands upright.
+
+    `turn` 90: text ran top to bottom (turned a quarter clockwise); 270: bottom to top.
+    """
+    obj = dict(obj)
+    x0, x1, top, bottom = obj["x0"], obj["x1"], obj["top"], obj["bottom"]
+    if turn == 90:
+        box = (top, bottom, width - x1, width - x0)
+        point = lambda x, t: (t, width - x)  # noqa: E731
+    else:
+        box = (height - bottom, height - top, x0, x1)
+        point = lambda x, t: (height - t, x)  # noqa: E731
+    nx0, nx1, ntop, nbottom = box
+    obj.update(x0=nx0, x1=nx1, top=ntop, bottom=nbottom, y0=width - nbottom, y1=width - ntop,
+               doctop=obj.get("doctop", top) - top + ntop, width=nx1 - nx0, height=nbottom - ntop)
+    if "upright" in obj:
+        obj["upright"] = True
+    if "pts" in obj:
+        obj["pts"] = [point(x, t) for x, t in obj["pts"]]
+    return obj
+
+
+def upright_page(page):
+    """(page, turn): the page turned a quarter if most of its text runs sideways, else as is.
+
+    Landscape tables are often printed sideways on portrait pages (by the content or by
+    a /Rotate that leaves them sideways on screen); read as they lie, their words come out
+    one character per line and no table is found.
+    """
+    sideways = [c for c in page.chars if not c["upright"]]
+    if not sideways or len(sideways) < len(page.chars) / 2:
+        return page, 0
+    downward = sum(1 for c in sideways if c["matrix"][1] < 0)
+    turn = 90 if downward >= len(sideways) / 2 else 270
+    width, height = float(page.width), float(page.height)
+    turned = page.filter(lambda _: True)
+    turned._objects = {  # noqa: SLF001 (pdfplumber has no public way to set a derived page's objects)
+        kind: [_turn(o, turn, width, height) for o in objects] for kind, objects in page.objects.items()
+    }
+    turned.bbox = (0, 0, height, width)
+    return turned, turn
 
 
 def _lines(page, exclude: list[tuple[float, float, float, float]]) -> list[dict]:
@@ -102,44 +159,58 @@ class PdfReader:
         self.result = ExtractedFile(name=name, format="pdf")
         self.ocr_pages = 0
         self._renderer = None
+        self._rendered: tuple[tuple[int, int], object] | None = None  # last page image, reused for its pictures
         self._tail_page = 0  # the page the last table's last rows were read from
 
     def read(self) -> ExtractedFile:
         try:
             pdf = pdfplumber.open(io.BytesIO(self.data))
-            pages = pdf.pages
         except Exception as exc:  # pdfminer raises many kinds on broken files
             self.result.error = _open_error(exc)
             return self.result
-        with pdf:
-            self.result.pages = len(pages)
-            if len(pages) > common.MAX_PAGES:
-                self.result.warnings.append(f"PDF has {len(pages)} pages; only the first {common.MAX_PAGES} were read")
-            for number, page in enumerate(pages[: common.MAX_PAGES], start=1):
-                try:
-                    self._read_page(number, page)
-                except ocr.OcrUnavailable as exc:
-                    self.result.warnings.append(f"page {number}: OCR unavailable: {exc}")
-                except Exception as exc:  # one broken page must not lose the others
-                    log.warning("%s page %d: %s", self.name, number, exc)
-                    self.result.warnings.append(f"page {number} unreadable: {_reason(exc)}")
-                finally:
-                    page.close()
-        if self._renderer is not None:
-            self._renderer.close()
-        if not self.result.paragraphs and not self.result.tables:
-            self.result.error = self.result.error or "no text or tables found in the PDF"
+        try:
+            with pdf:
+                self._read_pages(pdf)
+        finally:
+            if self._renderer is not None:
+                self._renderer.close()
+        if not self.result.error and not self.result.paragraphs and not self.result.tables:
+            self.result.error = "no text or tables found in the PDF"
         if self.result.ocr and all(t.ocr for t in self.result.tables) and all(p.ocr for p in self.result.paragraphs):
             self.result.format = "pdf-ocr"
         return self.result
 
+    def _read_pages(self, pdf) -> None:
+        try:
+            pages = pdf.pages
+        except Exception as exc:  # a damaged page tree
+            self.result.error = _open_error(exc)
+            return
+        self.result.pages = len(pages)
+        if len(pages) > common.MAX_PAGES:
+            self.result.warnings.append(f"PDF has {len(pages)} pages; only the first {common.MAX_PAGES} were read")
+        for number, page in enumerate(pages[: common.MAX_PAGES], start=1):
+            try:
+                self._read_page(number, page)
+            except ocr.OcrUnavailable as exc:
+                if common.out_of_memory(exc):
+                    raise MemoryError(str(exc)[:200]) from exc
+                self.result.warnings.append(f"page {number}: OCR unavailable: {exc}")
+            except Exception as exc:  # one broken page must not lose the others
+                if common.out_of_memory(exc):  # the worker's limit: the file fails, see parsers.isolation
+                    raise MemoryError(str(exc)[:200]) from exc
+                log.warning("%s page %d: %s", self.name, number, exc)
+                self.result.warnings.append(f"page {number} unreadable: {_reason(exc)}")
+            finally:
+                page.close()
+
     def _read_page(self, number: int, page) -> None:
-        page = page.dedupe_chars()
+        page, turn = upright_page(page.dedupe_chars())
         text = page.extract_text() or ""
         if not text.strip() or is_garbage(text):
-            if not text.strip() and not page.images and not page.rects and not page.curves:
-                return  # a truly blank page
-            self._ocr_region(number, page, None, reason="garbled text" if text.strip() else "no text layer")
+            if not text.strip() and not page.images and len(page.curves) < VECTOR_TEXT_CURVES:
+                return  # blank, or only ruling: nothing to read
+            self._ocr_page(number, reason="garbled text" if text.strip() else "no text layer")
             return
         found = page.find_tables()
         boxes = [t.bbox for t in found]
@@ -153,21 +224,23 @@ class PdfReader:
             above = [ln["text"] for ln in lines if previous_bottom <= ln["top"] and ln["bottom"] <= top + 1]
             if kind == "table":
                 rows, offset = common.trim_rows(_grid_rows(obj), columns=False)
-                if rows:
-                    table = Table(rows=rows, where=Where(self.name, page=number), row_offset=offset + 1)
+                title, unit, lifted = common.lift_caption(rows)
+                if rows[lifted:]:
+                    table = Table(rows=rows[lifted:], where=Where(self.name, page=number),
+                                  row_offset=offset + lifted + 1, title=title, unit=unit)
                     tables.append((table, above))
                 previous_bottom = obj.bbox[3]
             else:
-                table = self._ocr_picture(number, page, obj)
+                table = self._ocr_picture(number, page, obj, turn)
                 if table is not None:
                     tables.append((table, above))
                 previous_bottom = obj[3]
         self._add_tables(tables)
-        self._add_paragraphs(number, lines, page.width, ocr_used=False)
+        self._add_paragraphs(number, lines, page.width)
 
     def _add_tables(self, tables: list[tuple[Table, list[str]]]) -> None:
         for table, above in tables:
-            title = common.pick_title(above)
+            title = table.title or common.pick_title(above)
             last = self.result.tables[-1] if self.result.tables else None
             if (
                 title is None
@@ -181,11 +254,11 @@ class PdfReader:
                 continue
             self._tail_page = table.where.page or 0
             table.title = title
-            table.unit = common.pick_unit(above)
+            table.unit = table.unit or common.pick_unit(above)
             table.header_rows = common.count_header_rows(table.rows)
             self.result.tables.append(table)
 
-    def _add_paragraphs(self, number: int, lines: list[dict], width: float, ocr_used: bool) -> None:
+    def _add_paragraphs(self, number: int, lines: list[dict], width: float) -> None:
         """Join lines into paragraphs: a line that runs to the right margin goes on in the next."""
         kept = [ln for ln in lines if ln["text"].strip() and not common.is_noise(ln["text"])]
         if not kept:
@@ -195,28 +268,35 @@ class PdfReader:
         for ln in kept:
             current.append(ln["text"].strip())
             if ln["x1"] < right - 0.04 * width:
-                self.result.paragraphs.append(Paragraph("".join(current), Where(self.name, page=number), ocr=ocr_used))
+                self.result.paragraphs.append(Paragraph("".join(current), Where(self.name, page=number)))
                 current = []
         if current:
-            self.result.paragraphs.append(Paragraph("".join(current), Where(self.name, page=number), ocr=ocr_used))
+            self.result.paragraphs.append(Paragraph("".join(current), Where(self.name, page=number)))
 
-    def _render(self, number: int):
+    def _render(self, number: int, turn: int = 0):
+        """The page as displayed, turned like its objects were (see `upright_page`)."""
+        if self._rendered is not None and self._rendered[0] == (number, turn):
+            return self._rendered[1]
         if self._renderer is None:
             import pypdfium2
 
             self._renderer = pypdfium2.PdfDocument(self.data)
-        return self._renderer[number - 1].render(scale=RENDER_SCALE).to_pil()
+        image = self._renderer[number - 1].render(scale=RENDER_SCALE).to_pil()
+        if turn:
+            image = image.rotate(90 if turn == 90 else -90, expand=True)
+        self._rendered = ((number, turn), image)
+        return image
 
     def _take_ocr_page(self, number: int) -> bool:
         if self.ocr_pages >= common.MAX_OCR_PAGES:
             if self.ocr_pages == common.MAX_OCR_PAGES:
-                self.result.warnings.append(f"OCR stopped after {common.MAX_OCR_PAGES} pages (page {number} on not read)")
+                self.result.warnings.append(f"OCR stopped after {common.MAX_OCR_PAGES} pages; pages from {number} on were not OCRed")
                 self.ocr_pages += 1
             return False
         self.ocr_pages += 1
         return True
 
-    def _ocr_region(self, number: int, page, box, reason: str) -> None:
+    def _ocr_page(self, number: int, reason: str) -> None:
         """OCR a whole page: its lines become paragraphs, its grid a table."""
         if not self._take_ocr_page(number):
             return
@@ -230,26 +310,31 @@ class PdfReader:
             self._add_tables([(table, content.lines_above)])
         self.result.paragraphs.extend(Paragraph(t, where, ocr=True) for t in content.lines_above + content.lines_below)
 
-    def _ocr_picture(self, number: int, page, box) -> Table | None:
+    def _ocr_picture(self, number: int, page, box, turn: int) -> Table | None:
+        """OCR a large picture on a text page: a ruled table becomes a Table, anything else
+        (a chart, a photo with captions) paragraphs."""
         if not self._take_ocr_page(number):
             return None
-        image = self._render(number)
+        image = self._render(number, turn)
         sx, sy = image.width / float(page.width), image.height / float(page.height)
         crop = image.crop((int(box[0] * sx), int(box[1] * sy), int(box[2] * sx), int(box[3] * sy)))
         content = ocr.read_image(crop)
-        self.result.ocr = True
-        self.result.warnings.append(f"page {number}: a picture of a table read by OCR")
-        rows = content.rows or [[line] for line in content.lines_above + content.lines_below]
-        if not rows:
+        where = Where(self.name, page=number)
+        lines = content.lines_above + content.lines_below
+        if content.rows or lines:
+            self.result.ocr = True
+        self.result.paragraphs.extend(Paragraph(t, where, ocr=True) for t in lines)
+        if not content.rows:
             return None
-        return Table(rows=rows, where=Where(self.name, page=number), ocr=True)
+        self.result.warnings.append(f"page {number}: a picture of a table read by OCR")
+        return Table(rows=content.rows, where=where, ocr=True)
 
 
 def _open_error(exc: BaseException) -> str:
     cause = exc.args[0] if isinstance(exc, PdfminerException) and exc.args else exc
     if isinstance(cause, (PDFPasswordIncorrect, PDFEncryptionError)):
         return f"encrypted PDF: a password is needed to open it ({type(cause).__name__})"
-    if isinstance(cause, PDFSyntaxError):
+    if isinstance(cause, (PDFSyntaxError, PSEOF)):
         return f"not a readable PDF (truncated or damaged): {_reason(cause)}"
     return f"PDF could not be opened: {type(cause).__name__}: {_reason(cause)}"
 

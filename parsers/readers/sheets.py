@@ -21,17 +21,18 @@ TITLE_SCAN_ROWS = 6  # title and unit lines sit in the first rows of a sheet
 def format_number(value: float, fmt: str = "General") -> str:
     """A number as an Excel number format shows it (decimals, thousands separators, %)."""
     section = fmt.split(";")[0]
+    # 15 significant digits, as Excel keeps: a formula's 5845.979999999999 shows as 5845.98.
+    number = Decimal(f"{value:.15g}") if isinstance(value, float) else Decimal(value)
     if not re.search(r"[0#]", section):  # General, text and date formats
-        return str(int(value)) if float(value).is_integer() else repr(value)
-    number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        return format(number.normalize(), "f") if number != number.to_integral() else str(int(number))
     percent = "%" in section
     if percent:
         number *= 100
     decimals = len(m.group(1)) if (m := re.search(r"\.([0#]+)", section)) else 0
     try:
         number = number.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-    except InvalidOperation:
-        return repr(value)
+    except InvalidOperation:  # more digits than the context holds
+        return format(number, "f")
     text = f"{number:,.{decimals}f}" if "," in section else f"{number:.{decimals}f}"
     return text + ("%" if percent else "")
 
@@ -39,9 +40,12 @@ def format_number(value: float, fmt: str = "General") -> str:
 def _expand_merged(grid: list[list[str]], ranges: list[tuple[int, int, int, int]]) -> None:
     """Copy each merged range's top-left value into every cell of the range (in place).
 
-    Ranges are (first row, last row, first column, last column), inclusive.
+    Ranges are (first row, last row, first column, last column), inclusive; they are cut
+    to the rows read and the columns holding cells, so a sheet-wide merge costs nothing.
     """
+    width = max((len(row) for row in grid), default=0)
     for r0, r1, c0, c1 in ranges:
+        c1 = min(c1, max(width - 1, c0))
         if r0 >= len(grid):
             continue
         value = grid[r0][c0] if c0 < len(grid[r0]) else ""
@@ -61,14 +65,19 @@ def sheet_table(name: str, sheet: str, grid: list[list[str]]) -> Table | None:
         return None
     table = Table(rows=rows, where=Where(name, sheet=sheet), row_offset=dropped + 1)
     table.header_rows = common.count_header_rows(rows)
-    head = rows[: max(table.header_rows, 1)][:TITLE_SCAN_ROWS]
+    head = rows[: max(table.header_rows, 3)][:TITLE_SCAN_ROWS]
     for row in head:
         values = {c for c in row if c}
-        if len(values) == 1 and common.is_title(next(iter(values))):
-            table.title = next(iter(values))
+        if len(values) == 1 and (title := common.pick_title(next(iter(values)).splitlines())):
+            table.title = title
             break
     table.unit = common.pick_unit(c for row in head for c in row if c)
     return table
+
+
+def _skip_hidden(result: ExtractedFile, sheet: str) -> None:
+    """Hidden sheets are not printed (they often hold stale drafts or lookups): left out, said so."""
+    result.warnings.append(f"sheet {sheet!r} is hidden and was not read")
 
 
 def _cap(result: ExtractedFile, sheet: str, nrows: int) -> int:
@@ -109,6 +118,9 @@ def _read_xlrd(name: str, data: bytes, result: ExtractedFile) -> None:
     names = book.sheet_names()
     for index, sheet_name in enumerate(names[: common.MAX_SHEETS]):
         sheet = book.sheet_by_index(index)
+        if sheet.visibility:
+            _skip_hidden(result, sheet_name)
+            continue
         nrows = _cap(result, sheet_name, sheet.nrows)
         grid = [[_xlrd_cell(book, sheet, sheet.cell(r, c), r, c) for c in range(sheet.row_len(r))] for r in range(nrows)]
         _expand_merged(grid, [(r0, r1 - 1, c0, c1 - 1) for r0, r1, c0, c1 in sheet.merged_cells])
@@ -136,7 +148,11 @@ def _read_calamine(name: str, data: bytes, result: ExtractedFile) -> None:
 
     book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     names = book.sheet_names
+    hidden = {m.name for m in book.sheets_metadata if m.visible != python_calamine.SheetVisibleEnum.Visible}
     for sheet_name in names[: common.MAX_SHEETS]:
+        if sheet_name in hidden:
+            _skip_hidden(result, sheet_name)
+            continue
         sheet = book.get_sheet_by_name(sheet_name)
         grid = []
         for n, row in enumerate(sheet.iter_rows()):

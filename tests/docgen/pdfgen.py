@@ -29,7 +29,7 @@ from reportlab.platypus import (
 )
 
 from . import seeds
-from .pictures import table_png
+from .pictures import CJK_FONT, table_png
 
 FONT = "STSong-Light"
 MAX_CELL_CHARS = 30  # wider cells (the 绩效 tables' long texts) do not fit a printed grid
@@ -140,3 +140,35 @@ def scanned_pdf(source: Path, path: Path, pages: list[int] | None = None, scale:
     pdf.close()
     images[0].save(path, "PDF", resolution=72 * scale, save_all=True, append_images=images[1:])
 
+
+
+def garbled_pdf(path: Path, title: str = "一般公共预算拨款“三公”经费预算表") -> PrintedTable:
+    """One table page whose font has no ToUnicode map, so its text layer reads as (cid:N).
+
+    The font is embedded (it renders fine); only the text layer is garbage, which is what
+    OCR must take over.
+    """
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    if "wqy" not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont("wqy", CJK_FONT, subfontIndex=0))
+    table = next(t for t in seeds.city().tables if t.title == title)
+    spans = seeds.header_spans(table.rows)
+    wide = landscape(A4)
+    doc = BaseDocTemplate(str(path), pagesize=wide)
+    doc.addPageTemplates([PageTemplate("l", [Frame(MARGIN, MARGIN, wide[0] - 2 * MARGIN, wide[1] - 2 * MARGIN)])])
+    style = ParagraphStyle("t", fontName="wqy", fontSize=14, leading=20)
+    grid = _ruled_table(table.rows, spans, wide[0] - 2 * MARGIN)
+    grid.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), "wqy", 9)]))
+    doc.build([Paragraph(table.title, style), Paragraph(f"单位：{table.unit}", style), Spacer(1, 6), grid])
+    path.write_bytes(path.read_bytes().replace(b"/ToUnicode", b"/NoUnicode"))
+    return PrintedTable(table.title, table.unit, seeds.expand_spans(table.rows, spans), pages=[1])
+
+
+def sideways_pdf(source: Path, path: Path, rotation: int) -> None:
+    """`source` with every page turned a quarter (/Rotate), so its text runs sideways on screen."""
+    pdf = pypdfium2.PdfDocument(str(source))
+    for page in pdf:
+        page.set_rotation(rotation)
+    pdf.save(str(path))
+    pdf.close()

@@ -16,10 +16,10 @@ class Png:
     height: int
 
 
-def table_image(rows: list[list[str]], spans=(), size: int = 26) -> Image.Image:
-    """Draw `rows` as a ruled grid; `spans` (row, first, last) are merged header cells."""
+def table_image(rows: list[list[str]], spans=(), size: int = 26, ruled: bool = True) -> Image.Image:
+    """Draw `rows` as a grid (ruled or not); `spans` (row, first, last) are merged header cells."""
     font = ImageFont.truetype(CJK_FONT, size)
-    pad, line_h = size // 2, size * 2
+    pad, line_h = (size // 2 if ruled else size * 2), size * 2  # unruled columns need wider gaps
     widths = [max(int(font.getlength(r[j])) for r in rows) + 2 * pad for j in range(len(rows[0]))]
     xs = [pad]
     for w in widths:
@@ -34,7 +34,8 @@ def table_image(rows: list[list[str]], spans=(), size: int = 26) -> Image.Image:
             if (i, j) in covered:
                 continue
             right = xs[span_end.get((i, j), j) + 1]
-            draw.rectangle([xs[j], top, right, top + line_h], outline="black", width=2)
+            if ruled:
+                draw.rectangle([xs[j], top, right, top + line_h], outline="black", width=2)
             draw.text((xs[j] + pad, top + (line_h - size) // 2), text, fill="black", font=font)
     return image
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-SEEDS = Path("/work/shared/seeds")
+from tests.paths import SEEDS
 CITY = SEEDS / "000_9c8a412db31f4eb6.txt"  # 株洲市人民政府办公室, PDF, 万元
 COUNTY = SEEDS / "004_9902a30b8655e055.txt"  # 通道县政务服务中心, Word + .xls, 元
 
@@ -57,7 +57,7 @@ def _pad(rows: list[list[str]]) -> list[list[str]]:
     return [r + [""] * (width - len(r)) for r in rows]
 
 
-def _trim_columns(rows: list[list[str]]) -> list[list[str]]:
+def trim_columns(rows: list[list[str]]) -> list[list[str]]:
     rows = _pad(rows)
     keep = [j for j in range(len(rows[0])) if any(r[j] for r in rows)]
     if not keep:
@@ -118,7 +118,7 @@ def _split_parts(rows: list[list[str]], parts: list[list[list[str]]]) -> list[li
 def _is_title(line: str) -> bool:
     return (
         len(line) <= 40
-        and not line.startswith(("单位", "附件", "注", "[illegible]"))
+        and not line.startswith(("单位名称", "单位:", "单位：", "附件", "注", "[illegible]"))
         and not UNIT_RE.search(line)
     )
 
@@ -150,7 +150,7 @@ def county() -> Seed:
             rows[-1][-1] = rows[-1][-1] + "\n" + head
             rows[-1].extend(rest)
     for table in seed.tables:
-        table.parts = [_trim_columns([[c.strip() if "\n" not in c else c for c in r] for r in table.parts[0]])]
+        table.parts = [trim_columns([[c.strip() if "\n" not in c else c for c in r] for r in table.parts[0]])]
         texts = [c for r in table.rows for c in r if c]
         table.title = next((t[0] for r in table.rows if len(t := [c for c in r if c]) == 1 and _is_title(t[0])
                             and not re.fullmatch(r"\d+表", t[0])), table.sheet)

@@ -1,0 +1,134 @@
+"""HTML article bodies: text by trafilatura, tables by lxml with spans expanded.
+
+Small departments publish the whole disclosure inline on the article page. trafilatura
+finds the article text (without menus and footers); the tables are read from the page
+itself, because boilerplate removal drops or flattens them.
+"""
+from __future__ import annotations
+
+import re
+
+import lxml.html
+import trafilatura
+from lxml import etree
+
+from parsers.model import ExtractedFile, Paragraph, Table, Where
+from parsers.readers import common
+from parsers.readers.text import decode
+
+MAX_SPAN = 200  # a colspan/rowspan beyond this is a typo or an attack, not a layout
+CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_-]+)""", re.I)
+
+
+def html_text(data: bytes) -> str:
+    """The page decoded by its declared charset (GBK pages are common), else by sniffing."""
+    match = CHARSET_RE.search(data[:4096])
+    if match:
+        encoding = match.group(1).decode("ascii").lower()
+        if encoding in ("gb2312", "gbk"):
+            encoding = "gb18030"  # the superset: GB2312-labelled pages use GBK characters
+        try:
+            return data.decode(encoding)
+        except (LookupError, UnicodeDecodeError):
+            pass
+    return decode(data)
+
+
+def _cell_text(cell) -> str:
+    return common.clean_cell(re.sub(r"[ \t\r\n\u3000\xa0]+", " ", cell.text_content()))
+
+
+def _span(cell, attribute: str) -> int:
+    try:
+        return max(1, min(int(cell.get(attribute, "1").strip() or 1), MAX_SPAN))
+    except ValueError:
+        return 1
+
+
+def table_rows(table) -> list[list[str]]:
+    """The table's grid: a cell with rowspan/colspan repeated into every slot it covers."""
+    grid: dict[tuple[int, int], str] = {}
+    rows = [tr for tr in table.iter("tr") if _owner_table(tr) is table]
+    for r, tr in enumerate(rows):
+        c = 0
+        for cell in tr:
+            if not isinstance(cell.tag, str) or cell.tag.lower() not in ("td", "th"):
+                continue
+            while (r, c) in grid:
+                c += 1
+            text = _cell_text(cell)
+            for dr in range(_span(cell, "rowspan")):
+                for dc in range(_span(cell, "colspan")):
+                    grid.setdefault((r + dr, c + dc), text)
+            c += _span(cell, "colspan")
+    if not grid:
+        return []
+    height = min(max(r for r, _ in grid) + 1, len(rows))
+    width = max(c for _, c in grid) + 1
+    return [[grid.get((r, c), "") for c in range(width)] for r in range(height)]
+
+
+def _owner_table(element):
+    parent = element.getparent()
+    while parent is not None and parent.tag != "table":
+        parent = parent.getparent()
+    return parent
+
+
+def _text_before(table, limit: int = 4, levels: int = 3) -> list[str]:
+    """Short texts just before the table in document order: its title and unit lines.
+
+    Looks at preceding siblings, then those of its parents (tables sit inside divs),
+    stopping at the previous table.
+    """
+    texts: list[str] = []
+    node = table
+    for _ in range(levels):
+        for element in node.itersiblings(preceding=True):
+            if not isinstance(element.tag, str):
+                continue
+            if element.tag == "table" or element.find(".//table") is not None:
+                return texts
+            text = re.sub(r"\s+", " ", element.text_content()).strip()
+            if text:
+                texts.insert(0, text)
+            if len(texts) >= limit:
+                return texts
+        node = node.getparent()
+        if node is None or node.tag in ("body", "html"):
+            break
+    return texts
+
+
+def read_html(name: str, data: bytes) -> ExtractedFile:
+    result = ExtractedFile(name=name, format="html")
+    text = html_text(data)
+    where = Where(name)
+    try:
+        root = lxml.html.fromstring(text)
+    except (etree.ParserError, ValueError) as exc:
+        result.error = f"unparseable HTML: {exc}"[:300]
+        return result
+    for element in root.xpath("//script|//style"):
+        element.drop_tree()
+    for table in root.iter("table"):
+        rows, dropped = common.trim_rows(table_rows(table))
+        if not rows or (len(rows) < 2 and len(rows[0]) < 2):
+            continue  # layout tables around a single block are not data
+        if any(_owner_table(t) is table for t in table.iter("table") if t is not table):
+            continue  # a layout table that wraps other tables
+        above = _text_before(table)
+        caption = table.find("caption")
+        if caption is not None:
+            above.append(caption.text_content().strip())
+        item = Table(rows=rows, where=where, row_offset=dropped + 1, title=common.pick_title(above),
+                     unit=common.pick_unit(above + [c for c in rows[0] if c]))
+        item.header_rows = common.count_header_rows(rows)
+        result.tables.append(item)
+    body = trafilatura.extract(text, include_tables=False, favor_recall=True) or ""
+    if not body.strip():
+        body = root.text_content()
+    result.paragraphs = [Paragraph(line.strip(), where) for line in body.splitlines() if line.strip()]
+    if not result.paragraphs and not result.tables:
+        result.error = "HTML page holds no text"
+    return result
