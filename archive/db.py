@@ -47,7 +47,7 @@ TABLES: dict[str, dict[str, Any]] = {
     "urls": dict(
         columns={"url": str, "final_url": str, "status": int, "sha256": str, "headers": str,
                  "etag": str, "last_modified": str, "first_seen": str, "last_seen": str,
-                 "last_run_id": int, "fetch_id": int, "role": str},
+                 "last_run_id": int, "fetch_id": int, "role": str, "last_checked": str},
         pk="url",
     ),
     # HTML pages read as articles or lists
@@ -67,17 +67,23 @@ TABLES: dict[str, dict[str, Any]] = {
         columns={"id": str, "detail_url": str, "title": str, "kind": str, "fiscal_year": int,
                  "department": str, "published_date": str, "page_metadata": str,
                  "text": str, "fingerprint": str, "portal": str, "region_hint": str, "status": str,
-                 "first_seen": str, "last_seen": str},
+                 "first_seen": str, "last_seen": str, "version": int, "withdrawn_at": str},
         pk="id",
     ),
     "document_pages": dict(
-        columns={"document_id": str, "url": str, "role": str, "first_seen": str},
+        columns={"document_id": str, "url": str, "role": str, "first_seen": str, "gone_at": str},
         pk=("document_id", "url"),
     ),
     "document_files": dict(
         columns={"document_id": str, "url": str, "position": int, "sha256": str,
                  "content_type": str, "bytes": int, "filename": str, "error": str},
         pk=("document_id", "url"),
+    ),
+    # every version of a document's files, oldest first; `record` is what the parsers made of it
+    "document_versions": dict(
+        columns={"document_id": str, "version": int, "fingerprint": str, "files": str, "record": str,
+                 "first_seen": str},
+        pk=("document_id", "version"),
     ),
     # what the parsers made of a document, per parser version
     "parses": dict(
@@ -203,7 +209,7 @@ class ArchiveDB:
                      "etag": _header(headers, "etag"), "last_modified": _header(headers, "last-modified"),
                      "first_seen": existing[0] if existing else row["fetched_at"],
                      "last_seen": row["fetched_at"], "last_run_id": row.get("run_id"), "fetch_id": fetch_id,
-                     "role": row.get("role")})
+                     "role": row.get("role"), "last_checked": row["fetched_at"]})
         return fetch_id
 
     def url_state(self, url: str) -> dict | None:
@@ -213,6 +219,15 @@ class ArchiveDB:
     def touch_url(self, url: str, run_id: int) -> None:
         with self.tx():
             self.db.execute("update urls set last_run_id = ?, last_seen = ? where url = ?", [run_id, now_iso(), url])
+
+    def revalidated(self, row: dict) -> int:
+        """Log a 304 answer: the archived body is still current as of now."""
+        row = {"fetched_at": now_iso(), **row}
+        with self.tx() as conn:
+            fetch_id = self._insert("fetches", row)
+            conn.execute("update urls set last_checked = ?, last_seen = ?, last_run_id = ? where url = ?",
+                         [row["fetched_at"], row["fetched_at"], row.get("run_id"), row["url"]])
+        return fetch_id
 
     def set_url_role(self, url: str, role: str) -> None:
         """Remember what a fetched URL turned out to be (article, list, attachment)."""
@@ -244,21 +259,63 @@ class ArchiveDB:
                               [fingerprint]).fetchone()
         return row[0] if row else None
 
-    def save_document(self, doc: dict, files: list[dict], page_url: str, role: str) -> None:
-        """Insert or refresh a document, its page link and its files in one transaction."""
+    def save_document(self, doc: dict, files: list[dict], page_url: str, role: str) -> str:
+        """Insert or refresh a document, its page link and its files in one transaction.
+
+        Returns "new", "revised" (its files changed: a new version is kept beside the old
+        ones), "unchanged" or "duplicate" (the page is another publication of a known document).
+        """
         ts = now_iso()
         with self.tx() as conn:
-            existing = conn.execute("select first_seen from documents where id = ?", [doc["id"]]).fetchone()
-            if existing and role == "duplicate":
-                conn.execute("update documents set last_seen = ? where id = ?", [ts, doc["id"]])
-            else:
-                self._upsert("documents", {**doc, "status": "active",
-                                           "first_seen": existing[0] if existing else ts, "last_seen": ts})
-                conn.execute("delete from document_files where document_id = ?", [doc["id"]])
-                for pos, f in enumerate(files):
-                    self._insert("document_files", {**f, "document_id": doc["id"], "position": pos}, "OR REPLACE")
+            existing = conn.execute("select first_seen, fingerprint, version from documents where id = ?",
+                                    [doc["id"]]).fetchone()
             self._insert("document_pages", {"document_id": doc["id"], "url": page_url, "role": role,
                                             "first_seen": ts}, "OR IGNORE")
+            conn.execute("update document_pages set gone_at = null where document_id = ? and url = ?",
+                         [doc["id"], page_url])
+            if existing and role == "duplicate":
+                conn.execute("update documents set last_seen = ?, status = 'active', withdrawn_at = null "
+                             "where id = ?", [ts, doc["id"]])
+                return "duplicate"
+            version = existing[2] if existing else 0
+            outcome = "unchanged" if existing and existing[1] == doc["fingerprint"] else ("revised" if existing else "new")
+            if outcome != "unchanged":
+                version += 1
+                self._insert("document_versions", {"document_id": doc["id"], "version": version,
+                                                   "fingerprint": doc["fingerprint"],
+                                                   "files": json.dumps(files, ensure_ascii=False), "first_seen": ts})
+            self._upsert("documents", {**doc, "status": "active", "withdrawn_at": None, "version": version,
+                                       "first_seen": existing[0] if existing else ts, "last_seen": ts})
+            conn.execute("delete from document_files where document_id = ?", [doc["id"]])
+            for pos, f in enumerate(files):
+                self._insert("document_files", {**f, "document_id": doc["id"], "position": pos}, "OR REPLACE")
+        return outcome
+
+    def page_gone(self, url: str) -> str | None:
+        """A document's page now answers 404/410: mark it; a document with no page left is withdrawn."""
+        ts = now_iso()
+        with self.tx() as conn:
+            row = conn.execute("select document_id from document_pages where url = ?", [url]).fetchone()
+            if not row:
+                return None
+            conn.execute("update document_pages set gone_at = coalesce(gone_at, ?) where url = ?", [ts, url])
+            left = conn.execute("select count(*) from document_pages where document_id = ? and gone_at is null",
+                                [row[0]]).fetchone()[0]
+            if left == 0:
+                conn.execute("update documents set status = 'withdrawn', withdrawn_at = coalesce(withdrawn_at, ?) "
+                             "where id = ?", [ts, row[0]])
+                return "withdrawn"
+        return "page_gone"
+
+    def versions(self, doc_id: str) -> list[dict]:
+        return list(self.db.query(
+            "select * from document_versions where document_id = ? order by version", [doc_id]))
+
+    def save_version_record(self, doc_id: str, fingerprint: str, record: str) -> None:
+        with self.tx() as conn:
+            conn.execute("update document_versions set record = ? where document_id = ? and fingerprint = ? "
+                         "and version = (select max(version) from document_versions where document_id = ? "
+                         "and fingerprint = ?)", [record, doc_id, fingerprint, doc_id, fingerprint])
 
     def documents(self) -> Iterator[dict]:
         yield from self.db.query("select * from documents order by first_seen, id")

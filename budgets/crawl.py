@@ -48,7 +48,7 @@ def run_summary(db: ArchiveDB, run_id: int) -> dict:
                         "(select id from documents)"):
         errors["attachment: " + row["error"].split(":")[0]] = errors.get("attachment: " + row["error"].split(":")[0], 0) + 1
     per_portal = {r["portal"]: r["n"] for r in db.query(
-        "select portal, count(*) as n from documents group by portal order by portal")}
+        "select portal, count(*) as n from documents where status = 'active' group by portal order by portal")}
     not_disclosures = {r["reason"]: r["n"] for r in db.query(
         "select reason, count(*) as n from decisions where is_disclosure = 0 and reason != 'list_page' "
         "group by reason order by n desc")}
@@ -59,6 +59,9 @@ def run_summary(db: ArchiveDB, run_id: int) -> dict:
         "pages_fetched": fetched_pages,
         "files_fetched": fetched_files,
         "served_from_archive": stats.get("budgets/served_from_archive", 0),
+        "not_modified": stats.get("budgets/not_modified", 0),
+        "documents": {k: stats.get(f"budgets/documents/{k}", 0)
+                      for k in ("new", "revised", "unchanged", "duplicate", "withdrawn")},
         "disclosures_per_portal": per_portal,
         "duplicate_pages": one("select count(*) from document_pages where role = 'duplicate'"),
         "not_disclosures": not_disclosures,
@@ -70,7 +73,8 @@ def run_summary(db: ArchiveDB, run_id: int) -> dict:
 def format_summary(summary: dict) -> str:
     lines = [
         f"Run {summary['run_id']}: {summary['pages_fetched']} pages and {summary['files_fetched']} files fetched, "
-        f"{summary['served_from_archive']} answered from the archive",
+        f"{summary['served_from_archive']} answered from the archive, {summary['not_modified']} unchanged (304)",
+        "This run: " + ", ".join(f"{n} {k}" for k, n in summary["documents"].items()),
         "Disclosures per portal:",
     ]
     lines += [f"  {portal:<32} {n:>6}" for portal, n in summary["disclosures_per_portal"].items()] or ["  (none)"]

@@ -87,9 +87,10 @@ def parse_documents(archive: Archive, force: bool = False, only: set[str] | None
             record = {}
             errors = {"(document)": f"{type(exc).__name__}: {exc}"[:300]}
         record["files"] = [{"sha256": f.sha256, "format": f.format, "error": f.error} for f in extracted]
-        archive.db.save_parse({"document_id": doc["id"], "parser_version": PARSER_VERSION,
-                               "record": json.dumps(record, ensure_ascii=False, default=str),
+        record_json = json.dumps(record, ensure_ascii=False, default=str)
+        archive.db.save_parse({"document_id": doc["id"], "parser_version": PARSER_VERSION, "record": record_json,
                                "errors": json.dumps(errors, ensure_ascii=False), "input_fingerprint": fingerprint})
+        archive.db.save_version_record(doc["id"], doc["fingerprint"], record_json)
         report.parsed += 1
         report.file_errors.update({f"{doc['id']}:{k}": v for k, v in errors.items()})
         changed.append(doc["id"])

@@ -52,3 +52,11 @@ class DocumentItem:
     department: str | None
     files: list[AttachmentResult]
     page_sha256: str | None = None
+
+
+@dataclass
+class PageGoneItem:
+    """A page the archive knows answered 404 or 410: its document may have been withdrawn."""
+
+    url: str
+    status: int

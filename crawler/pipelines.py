@@ -11,7 +11,7 @@ import hashlib
 import json
 import re
 
-from crawler.items import DocumentItem, PageItem
+from crawler.items import AttachmentResult, DocumentItem, PageGoneItem, PageItem
 from crawler.session import CrawlSession
 
 
@@ -45,6 +45,10 @@ class ArchivePipeline:
             self._save_page(session, item)
         elif isinstance(item, DocumentItem):
             self._save_document(session, item)
+        elif isinstance(item, PageGoneItem):
+            outcome = session.db.page_gone(item.url)
+            if outcome:
+                self.crawler.stats.inc_value(f"budgets/documents/{outcome}")
         return item
 
     def _save_page(self, session: CrawlSession, item: PageItem) -> None:
@@ -72,14 +76,28 @@ class ArchivePipeline:
         else:
             pages = db.document_pages(doc_id)
             role = next((p["role"] for p in pages if p["url"] == item.page_url), role)
+        self._keep_archived_files(session, doc_id, item)
+        fingerprint = document_fingerprint(item)
         doc = {"id": doc_id, "detail_url": item.page_url, "title": item.title, "kind": item.kind,
                "fiscal_year": item.fiscal_year, "department": item.department,
                "published_date": item.published_date,
                "page_metadata": json.dumps(item.page_metadata, ensure_ascii=False),
                "text": item.text, "fingerprint": fingerprint, "portal": item.portal,
                "region_hint": json.dumps(self._regions.get(item.portal) or {}, ensure_ascii=False)}
-        db.save_document(doc, [f.as_row() for f in item.files], item.page_url, role)
-        self.crawler.stats.inc_value(f"budgets/documents/{role}")
+        outcome = db.save_document(doc, [f.as_row() for f in item.files], item.page_url, role)
+        self.crawler.stats.inc_value(f"budgets/documents/{outcome}")
+
+    @staticmethod
+    def _keep_archived_files(session: CrawlSession, doc_id: str, item: DocumentItem) -> None:
+        """A file that fails now but was archived before keeps its archived bytes: an outage is not a revision."""
+        known = {f["url"]: f for f in session.db.document_files(doc_id) if f["sha256"]}
+        item.files = [
+            AttachmentResult(url=f.url, sha256=known[f.url]["sha256"], content_type=known[f.url]["content_type"],
+                             bytes=known[f.url]["bytes"], filename=known[f.url]["filename"],
+                             error=f"kept archived copy; now {f.error}")
+            if f.error and f.url in known else f
+            for f in item.files
+        ]
 
     def close_spider(self):
         session = getattr(self.crawler, "_budgets_session", None)

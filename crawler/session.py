@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from archive import Archive
 
-# Roles of archived URLs that a later pass serves from the archive instead of fetching:
-# article pages and attachments do not change without a new version (issue 6 adds
-# conditional requests); list and start pages are re-read on every pass.
+# Roles of archived URLs that a later pass answers from the archive while they are fresh
+# (checked less than BUDGETS_REVALIDATE_AFTER seconds ago): article pages and attachments
+# rarely change. List and start pages, and stale stable ones, are asked for again with a
+# conditional request (If-None-Match / If-Modified-Since); a 304 costs no body.
 STABLE_ROLES = {"article", "attachment"}
 
 
@@ -39,7 +41,8 @@ def is_private_address(host: str) -> bool:
 
 
 class CrawlSession:
-    def __init__(self, data_dir: Path, start_urls: list[str], warc_every: int = 200) -> None:
+    def __init__(self, data_dir: Path, start_urls: list[str], warc_every: int = 200,
+                 revalidate_after: float = 7 * 86400) -> None:
         self.archive = Archive(data_dir)
         self.archive.recover()
         self.db = self.archive.db
@@ -48,6 +51,7 @@ class CrawlSession:
         self.allowed_hosts = {host_key(u) for u in self.start_urls}
         self.private_ok = any(is_private_address(urlsplit(u).hostname or "") for u in self.start_urls)
         self.warc_every = warc_every
+        self.revalidate_after = revalidate_after
         self._since_checkpoint = 0
         self.served_from_archive = 0
         self.closed = False
@@ -59,20 +63,30 @@ class CrawlSession:
         if session is None:
             spider = crawler.spider
             session = cls(Path(crawler.settings.get("BUDGETS_DATA")), list(spider.start_urls),
-                          crawler.settings.getint("BUDGETS_WARC_EVERY", 200))
+                          crawler.settings.getint("BUDGETS_WARC_EVERY", 200),
+                          crawler.settings.getfloat("BUDGETS_REVALIDATE_AFTER", 7 * 86400))
             crawler._budgets_session = session
         return session
 
-    def serve_from_archive(self, url: str) -> dict | None:
-        """The archived state to answer `url` with, when fetching it again would be waste."""
+    def plan(self, url: str) -> tuple[str, dict | None]:
+        """How to get `url`: ("serve", state) from the archive, ("revalidate", state) with a
+        conditional request, or ("fetch", None) when the archive does not have it."""
         state = self.db.url_state(url)
         if not state or not state["sha256"] or not self.archive.blobs.exists(state["sha256"]):
-            return None
+            return "fetch", None
         resumed = self.resumed_from is not None and state["last_run_id"] is not None \
             and state["last_run_id"] >= self.resumed_from
-        if resumed or state["role"] in STABLE_ROLES:
-            return state
-        return None
+        if resumed or (state["role"] in STABLE_ROLES and self._age(state) < self.revalidate_after):
+            return "serve", state
+        return "revalidate", state
+
+    @staticmethod
+    def _age(state: dict) -> float:
+        checked = state.get("last_checked") or state.get("last_seen")
+        if not checked:
+            return float("inf")
+        when = datetime.strptime(checked, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+        return (datetime.now(timezone.utc) - when).total_seconds()
 
     def fetched(self) -> None:
         """Count a network fetch; write a WARC checkpoint every `warc_every` fetches."""

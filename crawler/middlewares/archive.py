@@ -36,23 +36,42 @@ class ArchiveMiddleware:
         if request.meta.get("no_archive_serve"):
             return None
         session = CrawlSession.of(self.crawler)
-        state = session.serve_from_archive(request.url)
-        if state is None:
-            return None
-        session.db.touch_url(request.url, session.run_id)
-        session.served_from_archive += 1
-        self.crawler.stats.inc_value("budgets/served_from_archive")
-        headers = {k: v for k, v in json.loads(state["headers"] or "{}").items()}
+        how, state = session.plan(request.url)
+        if how == "serve":
+            session.db.touch_url(request.url, session.run_id)
+            session.served_from_archive += 1
+            self.crawler.stats.inc_value("budgets/served_from_archive")
+            return self._archived_response(session, request, state, ["archive"])
+        if how == "revalidate":
+            request.meta["archived_state"] = state
+            if state["etag"]:
+                request.headers["If-None-Match"] = state["etag"]
+            if state["last_modified"]:
+                request.headers["If-Modified-Since"] = state["last_modified"]
+        return None
+
+    @staticmethod
+    def _archived_response(session: CrawlSession, request: Request, state: dict, flags: list[str]) -> Response:
+        headers = json.loads(state["headers"] or "{}")
         body = session.archive.blobs.get(state["sha256"])
         cls = responsetypes.from_args(headers={k: v[0] for k, v in headers.items() if v}, url=request.url, body=body)
         request.meta["sha256"] = state["sha256"]
         return cls(url=state["final_url"] or request.url, status=state["status"], headers=headers,
-                   body=body, request=request, flags=["archive"])
+                   body=body, request=request, flags=flags)
 
     def process_response(self, request: Request, response: Response):
         if "archive" in response.flags:
             return response
         session = CrawlSession.of(self.crawler)
+        state = request.meta.get("archived_state")
+        if response.status == 304 and state:
+            # unchanged since archived: log the check, answer with the archived body
+            session.db.revalidated({"run_id": session.run_id, "url": request.url, "final_url": response.url,
+                                    "method": request.method, "status": 304,
+                                    "headers": json.dumps(headers_to_dict(response.headers), ensure_ascii=False),
+                                    "role": request.meta.get("role")})
+            self.crawler.stats.inc_value("budgets/not_modified")
+            return self._archived_response(session, request, state, ["archive", "revalidated"])
         body = response.body
         sha = session.archive.blobs.put(body)
         headers = headers_to_dict(response.headers)

@@ -31,7 +31,7 @@ from crawler.discovery.hanweb import (
 )
 from crawler.discovery.links import Link, extract_links
 from crawler.discovery.pagers import extract_pager_urls
-from crawler.items import AttachmentResult, DocumentItem, PageItem
+from crawler.items import AttachmentResult, DocumentItem, PageGoneItem, PageItem
 from crawler.session import CrawlSession, host_key
 
 logger = logging.getLogger(__name__)
@@ -104,6 +104,9 @@ class PortalSpider(scrapy.Spider):
 
     # -- pages ------------------------------------------------------------------
     def parse_page(self, response: Response):
+        if response.status in (404, 410):
+            yield PageGoneItem(url=requested_url(response), status=response.status)
+            return
         if response.status >= 400 or not looks_like_html(response):
             return
         html, encoding = decode_html(response.body, header_charset(response))
