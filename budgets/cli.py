@@ -252,6 +252,38 @@ def index_cmd(rebuild: bool, data_dir: Path) -> None:
     click.echo(f"{n} disclosures indexed")
 
 
+@cli.command()
+@click.argument("document_id")
+@click.option("--json", "as_json", is_flag=True, help="Print the versions as one JSON array.")
+@data_option
+def versions(document_id: str, as_json: bool, data_dir: Path) -> None:
+    """Every archived version of a disclosure, with the figures that changed between versions."""
+    import json
+
+    from archive.db import ArchiveDB
+    from budgets.versions import version_report
+
+    if not (data_dir / "archive.db").exists():
+        raise click.UsageError(f"no archive in {data_dir}")
+    db = ArchiveDB(data_dir / "archive.db")
+    doc = db.query("select id, title, status, withdrawn_at from documents where id = ?", [document_id])
+    if not doc:
+        raise click.ClickException(f"no disclosure with id {document_id}")
+    report = version_report(db, document_id)
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False))
+        return
+    d = doc[0]
+    status = d["status"] + (f" since {d['withdrawn_at']}" if d["withdrawn_at"] else "")
+    click.echo(f"{d['title']} ({status}): {len(report)} version(s)")
+    for v in report:
+        click.echo(f"\nversion {v['version']}, first seen {v['first_seen']}")
+        for f in v["files"]:
+            click.echo(f"  {f['sha256'] or '(not fetched)'}  {f['url']}")
+        for c in v.get("figure_changes", []):
+            click.echo(f"  {c['key']}: {c['old'] or '(absent)'} -> {c['new'] or '(absent)'}")
+
+
 def main() -> None:
     cli(prog_name="budgets")
 
