@@ -16,6 +16,8 @@ from pathlib import Path
 
 from archive import Archive
 from archive.export import build_record
+from crawler.discovery.article import parse_article
+from crawler.discovery.encoding import decode_html
 from parsers.disclosure import parse_disclosure
 from parsers.isolation import read_file_isolated
 from parsers.model import Context, ExtractedFile
@@ -43,6 +45,15 @@ def _page_sha(archive: Archive, url: str) -> str | None:
     return state["sha256"] if state else None
 
 
+def article_body(page_html: bytes, url: str) -> bytes:
+    """The article's own content (without the portal's navigation and footer) as a UTF-8 HTML page."""
+    html, _ = decode_html(page_html, None)
+    body = parse_article(html, url).body_html
+    if not body:
+        return page_html
+    return f'<html><head><meta charset="utf-8"></head><body>{body}</body></html>'.encode("utf-8")
+
+
 def extract_document(archive: Archive, doc: dict, files: list[dict]) -> tuple[list[ExtractedFile], Context]:
     """Read a document's archived page and files into ExtractedFiles (isolated, one worker per file)."""
     page_metadata = json.loads(doc["page_metadata"] or "{}")
@@ -53,7 +64,7 @@ def extract_document(archive: Archive, doc: dict, files: list[dict]) -> tuple[li
                       page_metadata=page_metadata, region_hint=json.loads(doc.get("region_hint") or "{}"))
     extracted: list[ExtractedFile] = []
     if page_html is not None:
-        extracted.append(read_file_isolated("article.html", page_html))
+        extracted.append(read_file_isolated("article.html", article_body(page_html, doc["detail_url"])))
     for f in files:
         if not f["sha256"] or not archive.blobs.exists(f["sha256"]):
             continue
