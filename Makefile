@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-DEB_PACKAGES := redis-server antiword fonts-wqy-zenhei libreoffice-writer-nogui libreoffice-calc-nogui
+DEB_PACKAGES := redis-server antiword fonts-wqy-zenhei libreoffice-writer-nogui libreoffice-calc-nogui chromium
 MEILI_DIR := .cache/meilisearch
 
 .PHONY: install system-deps meilisearch run test bench clean

@@ -7,9 +7,10 @@ yielded one at a time so exports stream in constant memory.
 from __future__ import annotations
 
 import json
-from typing import IO, Iterator
+from typing import IO, Callable, Iterator
 
 from archive.db import ArchiveDB
+from index.base import Filters, flatten
 
 RECORD_FIELDS = (
     "id", "detail_url", "duplicate_urls", "attachment_urls", "title", "department", "region",
@@ -19,7 +20,8 @@ RECORD_FIELDS = (
 # fields the parsers own; the crawl's own reading (from the article page) is the fallback
 PARSED_FIELDS = ("department", "region", "fiscal_year", "kind", "units_in_source", "figures",
                  "figure_sources", "flags", "ocr", "text")
-EMPTY_REGION = {"province": None, "city": None, "county": None, "admin_code": None}
+REGION_FIELDS = ("province", "city", "county", "admin_code")
+EMPTY_REGION = dict.fromkeys(REGION_FIELDS)
 
 
 def build_record(db: ArchiveDB, doc: dict) -> dict:
@@ -60,9 +62,67 @@ def build_record(db: ArchiveDB, doc: dict) -> dict:
     return record
 
 
-def iter_records(db: ArchiveDB) -> Iterator[dict]:
-    for doc in db.documents():
-        yield build_record(db, doc)
+def _selection(filters: Filters | None, since: str | None) -> tuple[str, list]:
+    """FROM/WHERE for the documents an export reads.
+
+    The filters are applied in SQL as a superset (a record's region, year and kind come from
+    its parse, else from the crawl's reading), so few records are built in vain; `matches`
+    then decides on the record itself.
+    """
+    where, params = [], []
+    if since is not None:
+        where.append("d.first_seen >= ?")
+        params.append(since)
+    if filters is not None:
+        for name, value in filters.equals().items():
+            path = f"$.region.{name}" if name in REGION_FIELDS else f"$.{name}"
+            crawl = (f"json_extract(iif(json_valid(d.region_hint), d.region_hint, null), '$.{name}')"
+                     if name in REGION_FIELDS else f"d.{name}")
+            where.append(f"(json_extract(p.record, '{path}') = ? OR {crawl} = ?)")  # names from Filters' own fields
+            params += [value, value]
+        years = filters.year_range()
+        if years:
+            where.append("(json_extract(p.record, '$.fiscal_year') BETWEEN ? AND ? OR d.fiscal_year BETWEEN ? AND ?)")
+            params += [*years, *years]
+    sql = "from documents d"
+    if filters is not None and (filters.equals() or filters.year_range()):
+        # JSON that is not (never written so, but an archive is user data) reads as null, not an error
+        sql += (" left join (select document_id, iif(json_valid(record), record, null) as record from parses) p"
+                " on p.document_id = d.id")
+    return sql + (" where " + " and ".join(where) if where else ""), params
+
+
+def iter_documents(db: ArchiveDB, filters: Filters | None = None, since: str | None = None) -> Iterator[dict]:
+    """Documents in export order through one cursor, narrowed by the filters and `since` (YYYY-MM-DD:
+    first seen in the archive that day or later)."""
+    sql, params = _selection(filters, since)
+    yield from db.db.query(f"select d.* {sql} order by d.first_seen, d.id", params)
+
+
+def count_documents(db: ArchiveDB, filters: Filters | None = None, since: str | None = None) -> int:
+    """How many documents `iter_documents` will go through (for progress and ETA)."""
+    sql, params = _selection(filters, since)
+    return db.db.execute(f"select count(*) {sql}", params).fetchone()[0]
+
+
+def matches(record: dict, filters: Filters) -> bool:
+    """The search command's filters, applied to a record the way the index applies them."""
+    flat = flatten(record)
+    if any(flat[name] != value for name, value in filters.equals().items()):
+        return False
+    years = filters.year_range()
+    return years is None or (flat["fiscal_year"] is not None and years[0] <= flat["fiscal_year"] <= years[1])
+
+
+def iter_records(db: ArchiveDB, filters: Filters | None = None, since: str | None = None,
+                 on_document: Callable[[], None] | None = None) -> Iterator[dict]:
+    """Records one at a time, filtered; `on_document` is called per document read (progress)."""
+    for doc in iter_documents(db, filters, since):
+        record = build_record(db, doc)
+        if on_document:
+            on_document()
+        if filters is None or matches(record, filters):
+            yield record
 
 
 def write_jsonl(records: Iterator[dict], out: IO[str]) -> int:

@@ -28,9 +28,9 @@ sys.path.insert(0, str(REPO))
 from index.base import Filters, SearchQuery  # noqa: E402
 from index.fts import FtsBackend  # noqa: E402
 from index.meili import MeiliBackend  # noqa: E402
+from tests.paths import SEEDS  # noqa: E402
 from tests.services import meilisearch_binary, start_meilisearch  # noqa: E402
 
-SEEDS = REPO.parent / "shared" / "seeds"
 PROVINCES = {
     "湖南省": ("43", ["长沙市", "株洲市", "湘潭市", "衡阳市", "怀化市"]),
     "江西省": ("36", ["南昌市", "九江市", "赣州市", "吉安市"]),
@@ -146,33 +146,39 @@ def main() -> None:
     chars = sum(len(r["text"]) for r in records)
     print(f"generated {len(records):,} disclosures ({chars / len(records):,.0f} chars each) in {gen_s:.1f} s")
     groups = queries(random.Random(3))
-    work = Path(tempfile.mkdtemp(prefix="bench-search-"))
+    with tempfile.TemporaryDirectory(prefix="bench-search-") as work:
+        run(Path(work), records, groups, args)
+
+
+def run(work: Path, records: list[dict], groups: dict[str, list[SearchQuery]], args: argparse.Namespace) -> None:
     results = {}
 
     fts = FtsBackend(work / "search.db")
     build_s, _ = timed(lambda: (fts.upsert(records), fts.optimize()))
-    fts._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     size = dir_size(work)
     results["embedded"] = (build_s, size, latencies(fts, groups, args.rounds))
 
-    meili = stop = None
     if not args.no_meili:
         url, key, stop = start_meilisearch(meilisearch_binary())
-        meili = MeiliBackend(url, key, task_timeout_s=7200)
-        build_s, _ = timed(lambda: meili.upsert(records))
-        stats = meili._admin.get_all_stats()
-        results["meilisearch"] = (build_s, stats["databaseSize"], latencies(meili, groups, args.rounds))
+        try:
+            meili = MeiliBackend(url, key, task_timeout_s=7200)
+            build_s, _ = timed(lambda: meili.upsert(records))
+            results["meilisearch"] = (build_s, meili.database_size(), latencies(meili, groups, args.rounds))
+            report(args.n, results, groups)
+            agreement(fts, meili, groups)
+        finally:
+            stop()
+    else:
+        report(args.n, results, groups)
+    fts.close()
 
+
+def report(n: int, results: dict, groups: dict) -> None:
     print(f"\n{'backend':<12} {'build s':>8} {'docs/s':>8} {'size MB':>8}  " +
           "  ".join(f"{g + ' p50/p95 ms':>24}" for g in groups))
     for name, (build_s, size, lat) in results.items():
-        print(f"{name:<12} {build_s:>8.1f} {args.n / build_s:>8,.0f} {size / 2**20:>8.1f}  " +
+        print(f"{name:<12} {build_s:>8.1f} {n / build_s:>8,.0f} {size / 2**20:>8.1f}  " +
               "  ".join(f"{f'{p50:.1f} / {p95:.1f}':>24}" for p50, p95 in lat.values()))
-
-    if meili:
-        agreement(fts, meili, groups)
-        stop()
-    fts.close()
 
 
 def agreement(fts, meili, groups: dict[str, list[SearchQuery]]) -> None:

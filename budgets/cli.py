@@ -96,6 +96,23 @@ def _process_and_report(data_dir: Path, force: bool) -> None:
                f"{len(report.file_errors)} files could not be read")
     for where, error in sorted(report.file_errors.items())[:20]:
         click.echo(f"  {where}: {error}")
+    _run_alerts(data_dir)
+
+
+def _run_alerts(data_dir: Path) -> None:
+    from archive.db import ArchiveDB
+    from budgets.alerts import list_alerts, run_alerts
+
+    db = ArchiveDB(data_dir / "archive.db")
+    if not list_alerts(db):
+        return
+    backend = _backend(data_dir)
+    try:
+        results = run_alerts(db, backend, data_dir)
+    finally:
+        backend.close()
+    for alert in list_alerts(db):
+        click.echo(f"Saved search {alert.id} {alert.describe()}: {len(results.get(alert.id, []))} new")
 
 
 @cli.command()
@@ -109,23 +126,47 @@ def reparse(stale_only: bool, data_dir: Path) -> None:
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True)
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of standard output.")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "parquet"]), default="jsonl", show_default=True)
+@click.option("--table", type=click.Choice(["disclosures", "figures"]), default="disclosures", show_default=True,
+              help="disclosures: one row (JSONL: the contract record) per disclosure; figures: one row per figure with its source.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write here (and datapackage.json beside it) instead of standard output.")
+@click.option("--excel", is_flag=True, help="CSV as UTF-8 with a byte-order mark, so Excel reads the Chinese right.")
+@click.option("--province")
+@click.option("--city")
+@click.option("--county")
+@click.option("--admin-code")
+@click.option("--year", help="Fiscal year, or a range such as 2018-2020.")
+@click.option("--kind", type=click.Choice(["budget", "final_account"]))
+@click.option("--department")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Only disclosures first seen in the archive on or after this day (YYYY-MM-DD).")
 @data_option
-def export(fmt, output, data_dir: Path) -> None:
-    """Bulk export, one record per disclosure."""
+def export(fmt, table, output, excel, province, city, county, admin_code, year, kind, department, since,
+           data_dir: Path) -> None:
+    """Bulk export, one record per disclosure (or one row per figure), streamed in constant memory."""
     from archive.db import ArchiveDB
-    from archive.export import iter_records, write_jsonl
+    from archive.export import count_documents
+    from archive.export_run import run_export
+    from budgets.progress import Progress
+    from index.base import Filters
 
     if not (data_dir / "archive.db").exists():
         raise click.UsageError(f"no archive in {data_dir} (run `budgets crawl` first)")
+    if excel and fmt != "csv":
+        raise click.UsageError("--excel applies to --format csv")
+    if fmt == "parquet" and not output and sys.stdout.isatty():
+        raise click.UsageError("Parquet is binary: give --output FILE or redirect standard output")
+    filters = Filters(province=province, city=city, county=county, admin_code=admin_code, year=_year(year), kind=kind,
+                      department=department)
+    day = since.strftime("%Y-%m-%d") if since else None
     db = ArchiveDB(data_dir / "archive.db")
+    progress = Progress("export", total=count_documents(db, filters, day))
+    sys.stdout.flush()
+    result = run_export(db, fmt, table, output=output, stdout=sys.stdout.buffer, filters=filters, since=day,
+                        excel=excel, on_document=progress.advance)
+    progress.finish()
     if output:
-        with output.open("w", encoding="utf-8") as out:
-            n = write_jsonl(iter_records(db), out)
-        click.echo(f"{n} records written to {output}", err=True)
-    else:
-        write_jsonl(iter_records(db), sys.stdout)
+        click.echo(f"{result.rows} rows written to {output}; described in {result.package}", err=True)
 
 
 @cli.command()
@@ -282,6 +323,195 @@ def versions(document_id: str, as_json: bool, data_dir: Path) -> None:
             click.echo(f"  {f['sha256'] or '(not fetched)'}  {f['url']}")
         for c in v.get("figure_changes", []):
             click.echo(f"  {c['key']}: {c['old'] or '(absent)'} -> {c['new'] or '(absent)'}")
+
+
+@cli.command()
+@click.option("--since", required=True, help="YYYY-MM-DD: list disclosures first seen on or after this day.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per disclosure and line.")
+@data_option
+def new(since: str, as_json: bool, data_dir: Path) -> None:
+    """Disclosures first seen since a date."""
+    import json
+    from datetime import date
+
+    from archive.db import ArchiveDB
+
+    try:
+        date.fromisoformat(since)
+    except ValueError:
+        raise click.BadParameter(f"want YYYY-MM-DD, not {since!r}", param_hint="--since")
+    if not (data_dir / "archive.db").exists():
+        raise click.UsageError(f"no archive in {data_dir}")
+    db = ArchiveDB(data_dir / "archive.db")
+    rows = db.query("select id, title, department, fiscal_year, kind, detail_url, status, first_seen from documents "
+                    "where first_seen >= ? order by first_seen, id", [since])
+    if as_json:
+        for row in rows:
+            click.echo(json.dumps(row, ensure_ascii=False))
+        return
+    if not rows:
+        click.echo(f"No disclosure first seen since {since}.")
+    for row in rows:
+        click.echo(f"{row['first_seen'][:10]}  {row['title']}  [{row['status']}]\n            {row['detail_url']}")
+
+
+@cli.group()
+def alert() -> None:
+    """Saved searches, evaluated after every crawl pass against what is new."""
+
+
+@alert.command("add")
+@click.argument("query")
+@click.option("--province")
+@click.option("--city")
+@click.option("--county")
+@click.option("--admin-code")
+@click.option("--year", help="Fiscal year, or a range such as 2018-2020.")
+@click.option("--kind", type=click.Choice(["budget", "final_account"]))
+@click.option("--department")
+@click.option("--notify", multiple=True, metavar="APPRISE_URL",
+              help="Where to push new hits (json://, mailtos://, dingtalk://, wecom://, feishu://…); repeatable.")
+@data_option
+def alert_add(query, province, city, county, admin_code, year, kind, department, notify, data_dir: Path) -> None:
+    """Save a search; later passes report the new disclosures it finds."""
+    from archive.db import ArchiveDB
+    from budgets.alerts import add_alert
+
+    filters = {k: v for k, v in dict(province=province, city=city, county=county, admin_code=admin_code,
+                                     year=_year(year), kind=kind, department=department).items() if v is not None}
+    alert_id = add_alert(ArchiveDB(data_dir / "archive.db"), query, filters, list(notify))
+    click.echo(f"Saved search {alert_id}")
+
+
+@alert.command("list")
+@data_option
+def alert_list(data_dir: Path) -> None:
+    """The saved searches."""
+    from archive.db import ArchiveDB
+    from budgets.alerts import list_alerts
+
+    alerts = list_alerts(ArchiveDB(data_dir / "archive.db"))
+    if not alerts:
+        click.echo("No saved searches.")
+    for a in alerts:
+        click.echo(f"{a.id}: {a.describe()}  (last run {a.last_run_at}; {len(a.notify)} notification URL(s))")
+
+
+@alert.command("remove")
+@click.argument("alert_id", type=int)
+@data_option
+def alert_remove(alert_id: int, data_dir: Path) -> None:
+    """Delete a saved search."""
+    from archive.db import ArchiveDB
+    from budgets.alerts import remove_alert
+
+    if not remove_alert(ArchiveDB(data_dir / "archive.db"), alert_id):
+        raise click.ClickException(f"no saved search {alert_id}")
+    click.echo(f"Removed saved search {alert_id}")
+
+
+@cli.command()
+@click.option("--output", "-o", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the feeds (default: DATA/feeds).")
+@data_option
+def feed(out_dir, data_dir: Path) -> None:
+    """Write Atom feeds: all new disclosures, and one per saved search."""
+    from archive.db import ArchiveDB
+    from budgets.feed import write_feeds
+
+    if not (data_dir / "archive.db").exists():
+        raise click.UsageError(f"no archive in {data_dir}")
+    for path in write_feeds(ArchiveDB(data_dir / "archive.db"), out_dir or data_dir / "feeds"):
+        click.echo(str(path))
+
+
+def _duration(value: str) -> float:
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    try:
+        return float(value[:-1]) * units[value[-1]] if value[-1] in units else float(value)
+    except (ValueError, IndexError):
+        raise click.BadParameter(f"want a duration such as 30m, 6h or 1d, not {value!r}", param_hint="--every")
+
+
+@cli.command()
+@click.option("--portals", "portals_file", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--every", default="6h", show_default=True, help="Time between the starts of two passes (30m, 6h, 1d).")
+@click.option("--passes", type=click.IntRange(1), default=None, help="Stop after this many passes (default: run until stopped).")
+@data_option
+def watch(portals_file: Path, every: str, passes, data_dir: Path) -> None:
+    """Re-visit the registry's portals periodically: one incremental crawl pass at a time."""
+    import subprocess
+    import time
+
+    interval = _duration(every)
+    n = 0
+    while passes is None or n < passes:
+        started = time.monotonic()
+        n += 1
+        click.echo(f"Pass {n} at {time.strftime('%Y-%m-%d %H:%M:%S')}")
+        # each pass in its own process: Scrapy's reactor cannot be restarted within one
+        code = subprocess.call([sys.executable, "-m", "budgets.cli", "crawl", "--portals", str(portals_file),
+                                "--data", str(data_dir)])
+        if code != 0:
+            click.echo(f"pass {n} failed with exit code {code}; trying again at the next interval", err=True)
+        if passes is not None and n >= passes:
+            break
+        time.sleep(max(0.0, interval - (time.monotonic() - started)))
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; the default keeps the site on this machine.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8001, show_default=True,
+              help="Port to listen on (0 picks a free one).")
+@data_option
+def serve(host: str, port: int, data_dir: Path) -> None:
+    """Read-only web pages over the archive: search, facets, disclosures with sources, CSV, original files."""
+    import socket
+
+    import uvicorn
+
+    from budgets.web.app import make_app
+    from index import SearchError
+
+    if not (data_dir / "archive.db").exists():
+        raise click.UsageError(f"no archive in {data_dir} (run `budgets crawl` first)")
+    if not os.environ.get("MEILI_URL") and not (data_dir / "search.db").exists():
+        raise click.UsageError(f"no search index in {data_dir} (run `budgets index` first)")
+    try:
+        backend = _backend(data_dir)
+    except SearchError as exc:
+        raise click.ClickException(str(exc)) from exc
+    try:
+        app = make_app(data_dir, backend).app()
+        sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+        bound_host, bound_port = sock.getsockname()[:2]
+        shown = f"[{bound_host}]" if ":" in bound_host else bound_host
+        click.echo(f"Serving {data_dir} read-only at http://{shown}:{bound_port}/ (Ctrl-C stops)", err=True)
+        uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[sock])
+    finally:
+        backend.close()
+
+
+@cli.command()
+@click.option("--repair", is_flag=True, help="Restore lost or corrupt files from WARC records or their URLs, "
+              "register stray blobs, drop temporary files, write missing WARC records again.")
+@data_option
+def verify(repair: bool, data_dir: Path) -> None:
+    """Re-hash every archived file and check every reference and WARC record; exit 1 if anything is wrong."""
+    from archive.verify import format_report, verify_archive
+
+    if not (data_dir / "archive.db").exists():
+        raise click.UsageError(f"no archive in {data_dir}")
+    report = verify_archive(data_dir, repair=repair)
+    click.echo(format_report(report))
+    if not report.ok:
+        sys.exit(1)
 
 
 def main() -> None:

@@ -91,6 +91,11 @@ class SearchResult:
     facets: dict[str, dict] = field(default_factory=dict)
 
 
+def no_hits(query: SearchQuery) -> SearchResult:
+    """The answer to text that holds no searchable word (only punctuation, say)."""
+    return SearchResult(hits=[], total=0, facets={f: {} for f in query.facets})
+
+
 class Backend(Protocol):
     """A full-text index of disclosure records (the contract's export record)."""
 

@@ -25,7 +25,9 @@ from itertools import islice
 from meilisearch import Client
 from meilisearch.errors import MeilisearchApiError, MeilisearchCommunicationError, MeilisearchTimeoutError
 
-from index.base import FACET_FIELDS, Filters, Hit, SearchError, SearchQuery, SearchResult, flatten, region_of
+from index.base import (FACET_FIELDS, Filters, Hit, SearchError, SearchQuery, SearchResult, flatten,
+                        no_hits, region_of)
+from index.segment import normalise
 from index.snippet import make_snippet
 from index.terms import index_streams, parse_query
 
@@ -36,7 +38,7 @@ _SHOWN = ["id", "title", "department", "province", "city", "county", "admin_code
 SETTINGS = {
     "searchableAttributes": ["t_title", "t_body", "t_sub"],
     "displayedAttributes": _SHOWN,
-    "filterableAttributes": list(FACET_FIELDS),
+    "filterableAttributes": [*FACET_FIELDS, "id"],
     "sortableAttributes": ["published_date", "fiscal_year", "id"],
     # "sort" first: with sort=date the order is the date (then id), as in FTS5.
     "rankingRules": ["sort", "words", "typo", "proximity", "attribute", "exactness"],
@@ -70,13 +72,15 @@ class MeiliBackend:
         with self._guard("open the index"):
             self._ensure_index()
             key = search_key or (self._search_key() if master_key else None)
+        self.search_key = key
+        self._given_search_key = bool(search_key)
         self._search = Client(url, key, timeout=30).index(index_uid)
         self._index = self._admin.index(index_uid)
 
     # -- set-up -------------------------------------------------------------------
 
     @contextmanager
-    def _guard(self, doing: str) -> Iterator[None]:
+    def _guard(self, doing: str, key: str = "MEILI_MASTER_KEY") -> Iterator[None]:
         try:
             yield
         except MeilisearchCommunicationError as e:
@@ -85,7 +89,7 @@ class MeiliBackend:
         except MeilisearchApiError as e:
             if e.code in _AUTH_CODES or e.status_code in (401, 403):
                 raise MeiliError(f"cannot {doing}: Meilisearch at {self.url} refused the API key "
-                                 f"(check MEILI_MASTER_KEY): {e.message}") from e
+                                 f"(check {key}): {e.message}") from e
             raise MeiliError(f"cannot {doing}: Meilisearch said: {e.message}") from e
         except MeilisearchTimeoutError as e:
             raise MeiliError(f"cannot {doing}: Meilisearch at {self.url} did not finish in time: {e}") from e
@@ -131,7 +135,7 @@ class MeiliBackend:
                 docs = {}
                 for record in batch:
                     row = flatten(record)
-                    streams = index_streams(row["title"], row["text"])
+                    streams = index_streams(normalise(row["title"]), normalise(row["text"]))
                     docs[row["id"]] = {"key": doc_key(row["id"]), **row, "t_title": streams.title,
                                        "t_body": streams.body, "t_sub": streams.sub}
                 tasks.append(self._index.add_documents(list(docs.values()), primary_key="key").task_uid)
@@ -141,10 +145,11 @@ class MeiliBackend:
         return written
 
     def delete(self, ids: Iterable[str]) -> None:
-        keys = [doc_key(str(i)) for i in ids]
-        if keys:
-            with self._guard("delete documents"):
-                self._wait(self._index.delete_documents(keys).task_uid)
+        with self._guard("delete documents"):
+            tasks = [self._index.delete_documents(filter=f"id IN [{', '.join(_quote(str(i)) for i in batch)}]").task_uid
+                     for batch in _batches(ids, BATCH)]
+            for uid in tasks:
+                self._wait(uid)
 
     def clear(self) -> None:
         with self._guard("clear the index"):
@@ -154,6 +159,11 @@ class MeiliBackend:
         with self._guard("count documents"):
             return self._index.get_stats().number_of_documents
 
+    def database_size(self) -> int:
+        """Bytes the Meilisearch database takes on disk (all its indexes)."""
+        with self._guard("read statistics"):
+            return self._admin.get_all_stats()["databaseSize"]
+
     def close(self) -> None:
         """Nothing to release: the client keeps no open connection."""
 
@@ -161,6 +171,8 @@ class MeiliBackend:
 
     def search(self, query: SearchQuery) -> SearchResult:
         parsed = parse_query(query.text)
+        if parsed.empty and query.text.strip():
+            return no_hits(query)
         q = " ".join('"' + t.encoded + '"' for t in parsed.terms)
         # Exhaustive totals need page mode; an offset off the page grid reads from 0.
         if query.limit and query.offset % query.limit == 0:
@@ -174,7 +186,7 @@ class MeiliBackend:
         }
         if query.sort == "date" or parsed.empty:
             params["sort"] = ["published_date:desc", "id:asc"]
-        with self._guard("search"):
+        with self._guard("search", "the search key" if self._given_search_key else "MEILI_MASTER_KEY"):
             res = self._search.search(q, params)
         needles = tuple(t.text for t in parsed.terms) + tuple(w for t in parsed.terms for w in t.words)
         hits = [_hit(h, needles) for h in res["hits"][skip:]]

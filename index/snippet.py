@@ -10,11 +10,11 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from index.segment import _QUOTES, collapse_space
+from index.segment import QUOTES, collapse_space
 
 WIDTH = 60
 BEFORE = 20
-_SKIP = "[" + re.escape(_QUOTES) + "]*"
+_SKIP = "[" + re.escape(QUOTES) + "]*"
 
 
 def _char_class(c: str) -> str:

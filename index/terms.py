@@ -15,8 +15,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
-from index.segment import is_known_word, normalise, subwords, words
+from index.segment import cut_run, is_known_word, normalise, runs, subwords, words
 
 GAP = "z"
 MAX_TOKENS = 10
@@ -32,23 +33,45 @@ def encode(token: str) -> str:
 
 @dataclass(frozen=True)
 class Indexed:
-    """The token streams of one document, already encoded and space-separated."""
+    """The token streams of one document, encoded and space-separated: title words and
+    sub-words, body words, body sub-words."""
 
     title: str
     body: str
     sub: str
 
 
+@lru_cache(maxsize=500_000)
+def _encoded_run(run: str) -> tuple[str, str]:
+    """One run's encoded words, and its words' sub-word groups joined by GAP."""
+    found = cut_run(run)
+    groups = (" ".join(encode(s) for s in subwords(w)) for w in found)
+    return " ".join(encode(w) for w in found), f" {GAP} ".join(g for g in groups if g)
+
+
+def _streams(normalised: str, subs: list[str]) -> str:
+    out = []
+    for run in runs(normalised):
+        enc, sub = _encoded_run(run)
+        if enc:
+            out.append(enc)
+        if sub:
+            subs.append(sub)
+    return " ".join(out)
+
+
 def index_streams(title: str, body: str) -> Indexed:
-    """Token streams for a document: title words, body words, sub-words of both."""
-    title_words = words(normalise(title))
-    body_words = words(normalise(body))
-    groups = [" ".join(encode(s) for s in subwords(w)) for w in title_words + body_words]
-    return Indexed(
-        title=" ".join(encode(w) for w in title_words),
-        body=" ".join(encode(w) for w in body_words),
-        sub=f" {GAP} ".join(g for g in groups if g),
-    )
+    """Token streams for a document (title and body already `normalise`d).
+
+    The title's sub-words stay in the title stream (after a GAP), so that a word found
+    only inside a title word (预算 in 部门预算) still counts as a title match.
+    """
+    title_subs: list[str] = []
+    title_words = _streams(title, title_subs)
+    body_subs: list[str] = []
+    body_words = _streams(body, body_subs)
+    return Indexed(title=f" {GAP} ".join(s for s in (title_words, *title_subs) if s),
+                   body=body_words, sub=f" {GAP} ".join(body_subs))
 
 
 @dataclass(frozen=True)

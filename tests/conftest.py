@@ -1,15 +1,23 @@
 """Shared fixtures: real servers on loopback, started once per test session."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
-from services import meilisearch_binary, start_meilisearch, start_redis
+from tests import services
 
 
 @pytest.fixture(scope="session")
-def meili_server() -> tuple[str, str]:
-    """A Meilisearch server: (url, master key).  Fails, never skips, without the binary."""
-    url, key, stop = start_meilisearch(meilisearch_binary())
+def start_meili() -> Callable[[], tuple[str, str, Callable[[], None]]]:
+    """Starts a fresh Meilisearch server: returns (url, master key, stop).  No binary: fails."""
+    return lambda: services.start_meilisearch(services.meilisearch_binary())
+
+
+@pytest.fixture(scope="session")
+def meili_server(start_meili) -> tuple[str, str]:
+    """A Meilisearch server for the session: (url, master key)."""
+    url, key, stop = start_meili()
     yield url, key
     stop()
 
@@ -17,6 +25,6 @@ def meili_server() -> tuple[str, str]:
 @pytest.fixture(scope="session")
 def redis_url() -> str:
     """A redis-server without persistence: its redis:// URL."""
-    url, stop = start_redis()
+    url, stop = services.start_redis()
     yield url
     stop()

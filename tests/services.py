@@ -6,6 +6,7 @@ A missing binary is an error with the command that installs it, never a skip.
 """
 from __future__ import annotations
 
+import atexit
 import secrets
 import shutil
 import socket
@@ -42,6 +43,7 @@ def meilisearch_binary() -> Path:
 
 
 def _stopper(proc: subprocess.Popen, workdir: Path) -> Callable[[], None]:
+    """A stop function, also run at interpreter exit so a crashed caller leaks no server."""
     def stop() -> None:
         if proc.poll() is None:
             proc.terminate()
@@ -51,6 +53,7 @@ def _stopper(proc: subprocess.Popen, workdir: Path) -> Callable[[], None]:
                 proc.kill()
                 proc.wait()
         shutil.rmtree(workdir, ignore_errors=True)
+    atexit.register(stop)
     return stop
 
 

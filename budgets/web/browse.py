@@ -1,0 +1,138 @@
+"""browse.db: the archive's records flattened into tables Datasette can facet and export.
+
+Records live as JSON in `parses.record`; Datasette facets and CSV want columns. This file
+(in the data directory, beside archive.db, whose schema stays untouched) holds one row per
+disclosure with every figure in its own column, plus long tables of figures with their
+sources, flags and files. It is rebuilt, into a temporary file renamed over the old one,
+whenever the archive's documents or parses changed since it was made.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import tempfile
+from pathlib import Path
+from typing import Iterable
+
+import sqlite_utils
+
+from archive.export import build_record
+from budgets.web.labels import figure_label
+from budgets.web.readonly import ReadOnlyArchiveDB, connect_ro
+from parsers.figures import FIGURE_KEYS
+
+BROWSE_NAME = "browse.db"
+FORMAT = "browse-1"  # change when the tables below change, so old files are rebuilt
+DISCLOSURE_COLUMNS = ("id", "title", "department", "province", "city", "county", "admin_code",
+                      "fiscal_year", "kind", "units_in_source", "published_date", "detail_url",
+                      "n_flags", "ocr", *FIGURE_KEYS)
+
+
+def archive_state(archive_path: Path) -> str:
+    """A digest of what browse.db is made from: documents and parses, counted and dated."""
+    conn = connect_ro(archive_path)
+    try:
+        row = conn.execute(
+            "SELECT (SELECT count(*) FROM documents), (SELECT max(last_seen) FROM documents), "
+            "(SELECT count(*) FROM parses), (SELECT max(parsed_at) FROM parses)").fetchone()
+    finally:
+        conn.close()
+    return hashlib.sha256(json.dumps([FORMAT, *row]).encode()).hexdigest()
+
+
+def browse_state(path: Path) -> str | None:
+    if not path.is_file():
+        return None
+    try:
+        conn = connect_ro(path)
+        try:
+            row = conn.execute("SELECT value FROM _meta WHERE key = 'state'").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        return None
+    return row[0] if row else None
+
+
+def ensure_browse_db(archive_path: Path, target: Path) -> bool:
+    """Make `target` current for the archive; returns whether it had to be (re)built."""
+    state = archive_state(archive_path)
+    if browse_state(target) == state:
+        return False
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".browse-", suffix=".db")
+    os.close(fd)
+    try:
+        db = sqlite_utils.Database(tmp)
+        db.execute("PRAGMA synchronous = OFF")  # a half-written file is never renamed into place
+        _create(db)
+        archive = ReadOnlyArchiveDB(archive_path)
+        try:
+            for doc in archive.documents():
+                names = {f["url"]: f["filename"] for f in archive.document_files(doc["id"])}
+                _add(db, build_record(archive, doc), names)
+        finally:
+            archive.db.conn.close()
+        db["_meta"].insert({"key": "state", "value": state}, pk="key")
+        db.conn.commit()
+        db.conn.close()
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return True
+
+
+def _create(db: sqlite_utils.Database) -> None:
+    columns = {c: str for c in DISCLOSURE_COLUMNS}
+    columns.update(fiscal_year=int, n_flags=int, ocr=int, staff_authorized=int, staff_actual=int)
+    db["disclosures"].create(columns, pk="id")
+    db["figures"].create({"document_id": str, "key": str, "label": str, "value": str, "file": str,
+                          "page": int, "sheet": str, "table_title": str, "row": str, "column": str,
+                          "paragraph": int, "text": str}, pk=("document_id", "key"))
+    db["flags"].create({"document_id": str, "position": int, "type": str, "key": str, "label": str,
+                        "severity": str, "detail": str, "readings": str}, pk=("document_id", "position"))
+    db["files"].create({"document_id": str, "position": int, "url": str, "filename": str, "sha256": str,
+                        "content_type": str, "bytes": int, "format": str, "error": str},
+                       pk=("document_id", "position"))
+    for table, cols in (("disclosures", ["province"]), ("disclosures", ["fiscal_year"]),
+                        ("disclosures", ["kind"]), ("figures", ["key"]), ("flags", ["type"]),
+                        ("files", ["sha256"])):
+        db[table].create_index(cols)
+
+
+def _add(db: sqlite_utils.Database, record: dict, filenames: dict[str, str]) -> None:
+    """One record's rows; `filenames` are the attachments' names by URL, as the crawl saw them."""
+    doc_id = record["id"]
+    region = record.get("region") or {}
+    figures = record.get("figures") or {}
+    row = {"id": doc_id, **{k: region.get(k) for k in ("province", "city", "county", "admin_code")},
+           **{k: record.get(k) for k in ("title", "department", "fiscal_year", "kind", "units_in_source",
+                                         "published_date", "detail_url")},
+           "n_flags": len(record.get("flags") or []), "ocr": int(bool(record.get("ocr"))),
+           **{k: figures.get(k) for k in FIGURE_KEYS}}
+    db["disclosures"].insert(row)
+    db["figures"].insert_all(_figure_rows(record))
+    db["flags"].insert_all(
+        {"document_id": doc_id, "position": i, "type": f.get("type"), "key": f.get("key"),
+         "label": figure_label(f.get("key")) or None, "severity": f.get("severity"),
+         "detail": f.get("detail"), "readings": json.dumps(f.get("readings") or [], ensure_ascii=False)}
+        for i, f in enumerate(record.get("flags") or []))
+    db["files"].insert_all(
+        {"document_id": doc_id, "position": i, "url": f["url"], "filename": filenames.get(f["url"]),
+         "sha256": f.get("sha256"), "content_type": f.get("content_type"), "bytes": f.get("bytes"),
+         "format": f.get("format"), "error": f.get("error")}
+        for i, f in enumerate(record.get("files") or []))
+
+
+def _figure_rows(record: dict) -> Iterable[dict]:
+    sources = record.get("figure_sources") or {}
+    for key, value in (record.get("figures") or {}).items():
+        source = sources.get(key) or {}
+        where = source.get("where") or {}
+        yield {"document_id": record["id"], "key": key, "label": figure_label(key), "value": str(value),
+               "file": where.get("file"), "page": where.get("page"), "sheet": where.get("sheet"),
+               "table_title": where.get("table"), "row": where.get("row"), "column": where.get("column"),
+               "paragraph": where.get("paragraph"), "text": source.get("text")}
+
