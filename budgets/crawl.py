@@ -23,7 +23,10 @@ def crawl_settings(data_dir: Path, overrides: dict | None = None):
 
 def run_crawl(data_dir: Path, start_urls: list[str], overrides: dict | None = None) -> int:
     """Crawl `start_urls` into the archive at `data_dir`; return the run id."""
-    process = CrawlerProcess(crawl_settings(data_dir, overrides))
+    settings = crawl_settings(data_dir, overrides)
+    settings.set("EXTENSIONS", {**settings.getdict("EXTENSIONS"), "budgets.crawl_progress.CrawlProgress": 500},
+                 priority="cmdline")
+    process = CrawlerProcess(settings)
     crawler = process.create_crawler(PortalSpider)
     process.crawl(crawler, start_urls=start_urls)
     process.start()

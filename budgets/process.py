@@ -16,6 +16,7 @@ from pathlib import Path
 
 from archive import Archive
 from archive.export import build_record
+from budgets.progress import Progress
 from crawler.discovery.article import parse_article
 from crawler.discovery.encoding import decode_html
 from parsers.disclosure import parse_disclosure
@@ -79,9 +80,10 @@ def parse_documents(archive: Archive, force: bool = False, only: set[str] | None
     """Parse every document whose inputs or parser changed; return the report and the ids parsed."""
     report = ProcessReport()
     changed: list[str] = []
-    for doc in list(archive.db.documents()):
-        if only is not None and doc["id"] not in only:
-            continue
+    docs = [d for d in archive.db.documents() if only is None or d["id"] in only]
+    progress = Progress("parse: documents", total=len(docs))
+    for doc in docs:
+        progress.advance()
         files = archive.db.document_files(doc["id"])
         doc = {**doc, "page_sha256": _page_sha(archive, doc["detail_url"])}
         fingerprint = input_fingerprint(doc, files)
@@ -105,6 +107,7 @@ def parse_documents(archive: Archive, force: bool = False, only: set[str] | None
         report.parsed += 1
         report.file_errors.update({f"{doc['id']}:{k}": v for k, v in errors.items()})
         changed.append(doc["id"])
+    progress.finish()
     return report, changed
 
 
@@ -112,15 +115,19 @@ def index_documents(archive: Archive, backend, ids: list[str] | None = None, bat
     """Upsert the export records of `ids` (all documents when None) into a search backend."""
     n = 0
     chunk: list[dict] = []
+    progress = Progress("index: disclosures")
     for doc in archive.db.documents():
         if ids is not None and doc["id"] not in ids:
             continue
         chunk.append(build_record(archive.db, doc))
         if len(chunk) >= batch:
             n += backend.upsert(chunk)
+            progress.advance(len(chunk))
             chunk = []
     if chunk:
         n += backend.upsert(chunk)
+        progress.advance(len(chunk))
+    progress.finish()
     return n
 
 
