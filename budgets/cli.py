@@ -39,10 +39,14 @@ def crawl(urls, portals_file, delay, concurrency, settings, verbose, no_process,
     from archive.db import ArchiveDB
     from budgets.crawl import format_summary, run_crawl, run_summary
 
+    from urllib.parse import urlsplit
+
     from crawler.session import host_key
 
     start_urls = list(urls)
     regions: dict[str, dict] = {}
+    excludes: dict[str, list[str]] = {}
+    slots: dict[str, dict] = {}
     if portals_file:
         try:
             portals = load_portals(portals_file)
@@ -51,12 +55,17 @@ def crawl(urls, portals_file, delay, concurrency, settings, verbose, no_process,
         for portal in portals:
             start_urls += portal.start_urls
             regions.update({host_key(u): portal.region() for u in portal.start_urls})
+            excludes.update({host_key(u): portal.exclude for u in portal.start_urls if portal.exclude})
+            slot = {k: v for k, v in (("delay", portal.delay), ("concurrency", portal.concurrency)) if v is not None}
+            if slot:
+                slots.update({urlsplit(u).hostname: slot for u in portal.start_urls})
     if not start_urls:
         raise click.UsageError("give start URLs or --portals FILE")
     bad = [u for u in start_urls if not u.startswith(("http://", "https://"))]
     if bad:
         raise click.UsageError(f"not an http(s) URL: {bad[0]}")
-    overrides: dict = {"LOG_LEVEL": "INFO" if verbose else "WARNING", "BUDGETS_PORTAL_REGIONS": regions}
+    overrides: dict = {"LOG_LEVEL": "INFO" if verbose else "WARNING", "BUDGETS_PORTAL_REGIONS": regions,
+                       "BUDGETS_EXCLUDE": excludes, "DOWNLOAD_SLOTS": slots}
     if delay is not None:
         overrides.update(DOWNLOAD_DELAY=delay, AUTOTHROTTLE_START_DELAY=delay)
     if concurrency is not None:

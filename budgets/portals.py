@@ -7,6 +7,10 @@
     city = "怀化市"
     county = "通道侗族自治县"
     admin_code = "431230"
+    cms = "hanweb"                 # optional hint: trs | hanweb
+    exclude = ["/search/", "/was5/"]   # optional: paths never fetched (beside robots.txt)
+    delay = 2.0                    # optional politeness override, seconds between requests
+    concurrency = 1                # optional: requests at once
 """
 from __future__ import annotations
 
@@ -24,7 +28,9 @@ class Portal:
     county: str | None = None
     admin_code: str | None = None
     cms: str | None = None
-    settings: dict = field(default_factory=dict)
+    exclude: list[str] = field(default_factory=list)  # URL path prefixes never fetched, beside robots.txt
+    delay: float | None = None  # seconds between requests to this portal's hosts
+    concurrency: int | None = None  # requests at once to each of its hosts
 
     def region(self) -> dict:
         return {"province": self.province, "city": self.city, "county": self.county, "admin_code": self.admin_code}
@@ -48,9 +54,13 @@ def load_portals(path: Path) -> list[Portal]:
         code = entry.get("admin_code")
         if code is not None and not (isinstance(code, str) and len(code) == 6 and code.isdigit()):
             raise RegistryError(f"{path}: portal #{i} ({entry['name']}): admin_code must be a 6-digit string")
+        exclude = entry.get("exclude", [])
+        if not isinstance(exclude, list) or not all(isinstance(p, str) and p.startswith("/") for p in exclude):
+            raise RegistryError(f"{path}: portal #{i} ({entry['name']}): exclude must be a list of paths starting with /")
         portals.append(Portal(name=entry["name"], start_urls=list(urls), province=entry.get("province"),
                               city=entry.get("city"), county=entry.get("county"), admin_code=code,
-                              cms=entry.get("cms"), settings=dict(entry.get("settings", {}))))
+                              cms=entry.get("cms"), exclude=exclude, delay=entry.get("delay"),
+                              concurrency=entry.get("concurrency")))
     if not portals:
         raise RegistryError(f"{path}: no [[portal]] entries")
     return portals

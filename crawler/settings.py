@@ -65,8 +65,13 @@ FEED_EXPORT_ENCODING = "utf-8"
 BUDGETS_DATA = "data"
 # Region of each portal host ("host:port" -> province/city/county/admin_code), from the registry.
 BUDGETS_PORTAL_REGIONS: dict = {}
+# Path prefixes never fetched per portal host ("host:port" -> ["/search/", ...]), beside robots.txt.
+BUDGETS_EXCLUDE: dict = {}
 # Archived article pages and attachments checked less than this many seconds ago are
 # answered from the archive; older ones get a conditional request (0: check every pass).
 BUDGETS_REVALIDATE_AFTER = 7 * 86400
 # Fetches between two WARC checkpoints.
 BUDGETS_WARC_EVERY = 200
+# Private, loopback and link-local addresses: "auto" (allowed only when a start URL is one),
+# "never", or a comma-separated list of host:port allowed and no other.
+BUDGETS_ALLOW_PRIVATE = "auto"

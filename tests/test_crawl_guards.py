@@ -117,3 +117,19 @@ def test_retry_after_is_honoured(hostile_crawl):
     (record,) = export_records(hostile_crawl["data"])
     busy = next(f for f in record["files"] if f["url"].endswith("busy.xls"))
     assert busy["sha256"] and busy["bytes"] == 10
+
+
+def test_registry_exclusions_are_refused_and_recorded(tmp_path):
+    handler = type("H2", (Hostile,), {"log": [], "other_port": 9})
+    portal = _serve("127.0.0.1", handler)
+    registry = tmp_path / "portals.toml"
+    registry.write_text(f'[[portal]]\nname = "hostile"\nstart_urls = ["http://127.0.0.1:{portal.server_address[1]}/"]\n'
+                        f'exclude = ["/files/"]\ndelay = 0\nconcurrency = 2\n', encoding="utf-8")
+    try:
+        budgets("crawl", "--portals", str(registry), *FAST, "--no-process", data=tmp_path / "data")
+    finally:
+        portal.shutdown()
+    assert not [p for p, _ in handler.log if p.startswith("/files/")]
+    db = sqlite3.connect(tmp_path / "data" / "archive.db")
+    errors = [e for (e,) in db.execute("select error from fetches where url like '%/files/%'")]
+    assert errors and all("excluded by the portal registry" in e for e in errors)

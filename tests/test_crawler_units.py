@@ -51,3 +51,15 @@ def test_registry_reads_portals_and_rejects_bad_codes(tmp_path):
     bad.write_text('[[portal]]\nname = "x"\nstart_urls = ["http://x/"]\nadmin_code = 430200\n', encoding="utf-8")
     with pytest.raises(RegistryError, match="6-digit string"):
         load_portals(bad)
+
+
+def test_registry_politeness_and_exclusions(tmp_path):
+    path = tmp_path / "portals.toml"
+    path.write_text('[[portal]]\nname = "x"\nstart_urls = ["http://x.gov.cn/"]\nexclude = ["/search/"]\n'
+                    'delay = 2.5\nconcurrency = 1\n', encoding="utf-8")
+    (portal,) = load_portals(path)
+    assert (portal.exclude, portal.delay, portal.concurrency) == (["/search/"], 2.5, 1)
+    path.write_text('[[portal]]\nname = "x"\nstart_urls = ["http://x.gov.cn/"]\nexclude = ["search"]\n',
+                    encoding="utf-8")
+    with pytest.raises(RegistryError, match="starting with /"):
+        load_portals(path)

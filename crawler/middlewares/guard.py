@@ -3,7 +3,8 @@
 Scrapy has no private-address guard: a public portal that links or redirects to
 127.0.0.1, 10.x or 169.254.169.254 would otherwise be fetched. Off-host requests
 (links and redirects) are refused and recorded; private, loopback and link-local
-targets are refused unless the crawl itself started on such an address.
+targets are refused unless the crawl itself started on such an address (or, with
+BUDGETS_ALLOW_PRIVATE, only for the hosts it lists).
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ class HostGuardMiddleware:
     def __init__(self, crawler) -> None:
         self.crawler = crawler
         self._private: dict[str, bool] = {}
+        self.exclude: dict[str, list[str]] = crawler.settings.getdict("BUDGETS_EXCLUDE")
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -41,16 +43,16 @@ class HostGuardMiddleware:
         what = "redirect" if redirected else "request"
         if host_key(request.url) not in session.allowed_hosts:
             self._refuse(session, request, f"{what} off the crawl's hosts refused")
+        path = urlsplit(request.url).path or "/"
+        if any(path.startswith(prefix) for prefix in self.exclude.get(host_key(request.url), ())):
+            self._refuse(session, request, f"{what} excluded by the portal registry")
         host = urlsplit(request.url).hostname or ""
-        if not session.private_ok and await self._is_private(host):
+        if not session.private_allowed(request.url) and await self._is_private(host):
             self._refuse(session, request, f"{what} to a private, loopback or link-local address refused")
         return None
 
     def _refuse(self, session: CrawlSession, request: Request, reason: str) -> None:
-        origin = (request.meta.get("redirect_urls") or [None])[0]
-        session.db.record_fetch({"run_id": session.run_id, "url": origin or request.url,
-                                 "final_url": request.url, "method": request.method,
-                                 "error": f"refused: {reason}", "role": request.meta.get("role")})
+        session.record_failure(request, f"refused: {reason}")
         self.crawler.stats.inc_value("budgets/refused")
         logger.info("%s: %s", reason, request.url)
         raise IgnoreRequest(reason)
