@@ -103,6 +103,7 @@ INDEXES = [
     ("fetches", ["url"]),
     ("document_pages", ["url"]),
     ("documents", ["fingerprint"]),
+    ("documents", ["first_seen", "id"]),
 ]
 
 

@@ -2,7 +2,9 @@
 
 Crawl facts (pages, files, article metadata) come from the archive tables; what the
 parsers read (figures, flags, region, unit...) comes from the latest parse. Records are
-yielded one at a time so exports stream in constant memory.
+yielded one at a time, through one cursor and selected with the search command's filters,
+so exports stream in constant memory. Flat tables: `export_tabular`; files and their
+`datapackage.json`: `export_run` and `datapackage`.
 """
 from __future__ import annotations
 

@@ -77,6 +77,7 @@ def run_export(db: ArchiveDB, fmt: str, table: str = "disclosures", output: Path
             raise ValueError("give an output file or a stream")
         return ExportResult(_write(fmt, table, records, stdout, excel))
     output = Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
     partial = output.with_name(output.name + ".part")
     try:
         with partial.open("wb") as sink:

@@ -99,6 +99,8 @@ class WarcSpool:
         pending = self.db.query(
             "select id, url, status, headers, sha256, fetched_at from fetches "
             "where sha256 is not null and warc_file is null order by id")
+        # a body lost from the blob store cannot be written; it stays pending (`budgets verify` reports it)
+        pending = [row for row in pending if self.blobs.exists(row["sha256"])]
         if not pending:
             return 0
         seq = self.db.db.execute("select count(distinct warc_file) from fetches where warc_file is not null").fetchone()[0]
@@ -107,13 +109,17 @@ class WarcSpool:
         tmp = final.with_suffix(final.suffix + ".tmp")
         marks: list[tuple[str, str, int]] = []
         first_records: dict[str, tuple[str, str, str]] = {}
-        with tmp.open("wb") as fh:
-            writer = WARCWriter(fh, gzip=True, warc_version="1.1")
-            for row in pending:
-                record_id = self._write_one(writer, row, first_records)
-                marks.append((f"{WARC_DIR}/{name}", record_id, row["id"]))
-            fh.flush()
-            os.fsync(fh.fileno())
+        try:
+            with tmp.open("wb") as fh:
+                writer = WARCWriter(fh, gzip=True, warc_version="1.1")
+                for row in pending:
+                    record_id = self._write_one(writer, row, first_records)
+                    marks.append((f"{WARC_DIR}/{name}", record_id, row["id"]))
+                fh.flush()
+                os.fsync(fh.fileno())
+        except BaseException:
+            tmp.unlink(missing_ok=True)  # e.g. a full disk: give the space back, write these at the next checkpoint
+            raise
         with self.db.tx() as conn:
             conn.executemany("update fetches set warc_file = ?, warc_record_id = ? where id = ?", marks)
             for sha, (rid, date, uri) in first_records.items():

@@ -7,6 +7,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import socket
+import sqlite3
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
@@ -127,8 +128,11 @@ class CrawlSession:
             return
         request.meta["budgets_failure_logged"] = id(request)
         origin = (request.meta.get("redirect_urls") or [None])[0]
-        self.db.record_fetch({"run_id": self.run_id, "url": origin or request.url, "final_url": request.url,
-                              "method": request.method, "error": error[:500], "role": request.meta.get("role")})
+        try:
+            self.db.record_fetch({"run_id": self.run_id, "url": origin or request.url, "final_url": request.url,
+                                  "method": request.method, "error": error[:500], "role": request.meta.get("role")})
+        except (sqlite3.Error, OSError) as exc:  # a full disk: say so, and let the crawl go on
+            logger.error("could not log the failure of %s (%s): %s", request.url, error, exc)
 
     def fetched(self) -> None:
         """Count a network fetch; write a WARC checkpoint every `warc_every` fetches."""

@@ -15,7 +15,7 @@ from scrapy import Request
 from scrapy.http import Response
 from scrapy.responsetypes import responsetypes
 
-from crawler.session import CrawlSession
+from crawler.session import CrawlSession, error_text
 
 
 def headers_to_dict(headers) -> dict[str, list[str]]:
@@ -94,8 +94,6 @@ class ArchiveMiddleware:
 
     def process_exception(self, request: Request, exception: Exception):
         session = CrawlSession.of(self.crawler)
-        session.db.record_fetch(
-            {"run_id": session.run_id, "url": request.url, "method": request.method,
-             "error": f"{type(exception).__name__}: {exception}"[:500], "role": request.meta.get("role")})
+        session.record_failure(request, error_text(exception))
         self.crawler.stats.inc_value(f"budgets/errors/{type(exception).__name__}")
         return None

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import scrapy
-from scrapy import FormRequest, Request
+from scrapy import FormRequest, Request, signals
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
@@ -32,7 +32,7 @@ from crawler.discovery.hanweb import (
 from crawler.discovery.links import Link, extract_links
 from crawler.discovery.pagers import extract_pager_urls
 from crawler.items import AttachmentResult, DocumentItem, PageGoneItem, PageItem
-from crawler.session import CrawlSession, host_key
+from crawler.session import CrawlSession, error_text, host_key
 
 logger = logging.getLogger(__name__)
 # trafilatura warns for every page whose body it cannot isolate; parse_article has its own fallback
@@ -94,13 +94,25 @@ class PortalSpider(scrapy.Spider):
         self._results: dict[str, AttachmentResult] = {}
         self._waiters: dict[str, list[PendingDocument]] = {}
 
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
+        return spider
+
+    def request_dropped(self, request: Request, spider) -> None:
+        """A redirect to a URL this run already asked for (a redirect loop, most often) is dropped by
+        the duplicate filter without an error; log it, so the loop shows in `fetches`."""
+        if request.meta.get("redirect_urls"):
+            self.session.record_failure(request, "redirect to a URL already requested in this run: not fetched again")
+
     @property
     def session(self) -> CrawlSession:
         return CrawlSession.of(self.crawler)
 
     async def start(self):
         for url in self.start_urls:
-            yield Request(url, callback=self.parse_page, meta={"role": "start"})
+            yield Request(url, callback=self.parse_page, errback=self.request_failed, meta={"role": "start"})
 
     # -- pages ------------------------------------------------------------------
     def parse_page(self, response: Response):
@@ -134,7 +146,7 @@ class PortalSpider(scrapy.Spider):
 
         for url in extract_pager_urls(html, response.url, encoding=encoding):
             if host_key(url) in self.session.allowed_hosts:
-                yield Request(url, callback=self.parse_page, meta={"role": "list"})
+                yield Request(url, callback=self.parse_page, errback=self.request_failed, meta={"role": "list"})
         for source in find_jpage_sources(html, response.url):
             yield from self._dataproxy_requests(source, None)
         yield from self._follow(links)
@@ -147,7 +159,8 @@ class PortalSpider(scrapy.Spider):
             if link.is_attachment or host_key(link.url) not in self.session.allowed_hosts:
                 continue
             focus = any(w in (link.text or "") or w in link.url for w in FOCUS_WORDS)
-            yield Request(link.url, callback=self.parse_page, meta={"role": "page"}, priority=1 if focus else 0)
+            yield Request(link.url, callback=self.parse_page, errback=self.request_failed, meta={"role": "page"},
+                          priority=1 if focus else 0)
 
     def _dataproxy_requests(self, source: JpageSource, total_record: int | None):
         """Hanweb jpage lists: POST the column's parameters to its dataproxy for the records not on the page."""
@@ -155,6 +168,7 @@ class PortalSpider(scrapy.Spider):
             if host_key(req.url) not in self.session.allowed_hosts:
                 continue
             yield FormRequest(req.url, formdata=req.formdata, method=req.method, callback=self.parse_dataproxy,
+                              errback=self.request_failed,
                               meta={"role": "list", "jpage_source": source, "no_archive_serve": True,
                                     "jpage_total_known": total_record is not None})
 
@@ -214,10 +228,15 @@ class PortalSpider(scrapy.Spider):
                 filename=filename_from_headers(response.headers, response.request.url))
         yield from self._resolve(key, result)
 
+    def request_failed(self, failure: Failure) -> None:
+        """Log a failure no middleware logged (see `CrawlSession.record_failure`)."""
+        self.session.record_failure(failure.request, error_text(failure.value))  # type: ignore[attr-defined]
+
     def attachment_failed(self, failure: Failure):
         request = failure.request  # type: ignore[attr-defined]
         key = request.meta["attachment_key"]
-        reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"[:300]
+        reason = error_text(failure.value)[:300]
+        self.session.record_failure(request, reason)
         yield from self._resolve(key, AttachmentResult(url=request.url, error=reason))
 
     def _resolve(self, key: str, result: AttachmentResult):
