@@ -98,15 +98,18 @@ class CrawlSession:
         return session
 
     def plan(self, url: str) -> tuple[str, dict | None]:
-        """How to get `url`: ("serve", state) from the archive, ("revalidate", state) with a
-        conditional request, or ("fetch", None) when the archive does not have it."""
+        """How to get `url`: ("resume", state) or ("fresh", state) from the archive,
+        ("revalidate", state) with a conditional request, or ("fetch", None) when the archive
+        does not have it. "resume" re-plays what a killed run archived but may not have
+        finished handling; "fresh" is a stable page or file handled in an earlier pass."""
         state = self.db.url_state(url)
         if not state or not state["sha256"] or not self.archive.blobs.exists(state["sha256"]):
             return "fetch", None
-        resumed = self.resumed_from is not None and state["last_run_id"] is not None \
-            and state["last_run_id"] >= self.resumed_from
-        if resumed or (state["role"] in STABLE_ROLES and self._age(state) < self.revalidate_after):
-            return "serve", state
+        if self.resumed_from is not None and state["last_run_id"] is not None \
+                and state["last_run_id"] >= self.resumed_from:
+            return "resume", state
+        if state["role"] in STABLE_ROLES and self._age(state) < self.revalidate_after:
+            return "fresh", state
         return "revalidate", state
 
     @staticmethod

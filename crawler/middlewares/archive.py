@@ -37,11 +37,11 @@ class ArchiveMiddleware:
             return None
         session = CrawlSession.of(self.crawler)
         how, state = session.plan(request.url)
-        if how == "serve":
+        if how in ("resume", "fresh"):
             session.db.touch_url(request.url, session.run_id)
             session.served_from_archive += 1
             self.crawler.stats.inc_value("budgets/served_from_archive")
-            return self._archived_response(session, request, state, ["archive"])
+            return self._archived_response(session, request, state, ["archive", how])
         if how == "revalidate":
             request.meta["archived_state"] = state
             if state["etag"]:

@@ -38,6 +38,8 @@ logger = logging.getLogger(__name__)
 # trafilatura warns for every page whose body it cannot isolate; parse_article has its own fallback
 logging.getLogger("trafilatura").setLevel(logging.ERROR)
 
+# decisions that do not show a page is an article rather than a column or home page
+UNSURE_ARTICLE_REASONS = {"no_budget_terms", "list_page", "index_page"}
 HTML_TYPES = (b"text/html", b"application/xhtml", b"text/xml", b"application/xml")
 # column and link words that lead to disclosures get fetched first
 FOCUS_WORDS = ("预算", "决算", "财政", "预决算", "信息公开", "xxgk", "czyjs", "yjs", "czzj")
@@ -121,6 +123,10 @@ class PortalSpider(scrapy.Spider):
             return
         if response.status >= 400 or not looks_like_html(response):
             return
+        if "fresh" in response.flags:
+            # an article handled in an earlier pass and unchanged since: its decision, document
+            # and files are in the archive as they were, and articles do not lead to new ones
+            return
         html, encoding = decode_html(response.body, header_charset(response))
         links = extract_links(html, response.url, encoding) + extract_datastore_links(html, response.url, encoding)
         article = parse_article(html, response.url)
@@ -139,6 +145,9 @@ class PortalSpider(scrapy.Spider):
         else:
             decision = {"is_disclosure": 0, "reason": "list_page",
                         "detail": f"list or column page with {len(links)} links"}
+        if response.meta.get("role") == "start" or decision["reason"] in UNSURE_ARTICLE_REASONS:
+            # may be a home or column page taken for an article: re-read it on every pass
+            role = "list"
         yield PageItem(url=requested_url(response), host=host, role=role, sha256=response.meta.get("sha256"),
                        encoding=encoding, title=article.title, published_date=article.published_date,
                        page_metadata=article.page_metadata, text=article.text, decision=decision,
