@@ -10,6 +10,8 @@ Which reading wins (per key):
 - Text that disagrees with the tables beyond rounding, or tables that disagree with no value
   preferred, leave the key out: `conflicting_values` with every reading, beside the
   `text_table_mismatch` / `cross_table_mismatch` flag that says which sources disagree.
+  Only when the tables all print one value and the 说明 itself states it too (elsewhere) is
+  the 说明's other value a slip: the tables' value stands, still flagged `text_table_mismatch`.
 - Text alone gives the figure when its readings agree.
 - A 基本支出 table's 会议费 / 培训费 line is only part of the figure when a 三公/会议费/培训费
   table or the 说明 states it: it gives the figure only when nothing else does, and is
@@ -113,9 +115,11 @@ def resolve(key: str, readings: list[Reading]) -> tuple[Reading | None, list[dic
                 + ", the tables " + " / ".join(format_yuan(Decimal(r.value)) for r in against),
                 [reading_dict(r) for r in _distinct(disagreeing) + against], fkey,
             ))
-            winner = None
+            # the 说明 contradicting itself, once with the tables that agree: a slip of the text
+            if not (winner is not None and len(groups) == 1 and len(texts) > len(disagreeing)):
+                winner = None
         if winner is not None:
-            rounded = [t for t in texts if Decimal(t.value) != Decimal(winner.value)]
+            rounded = [t for t in texts if Decimal(t.value) != Decimal(winner.value) and _agree(t, winner)]
             if rounded:
                 flags.append(flag(
                     "rounding", INFO,
@@ -236,7 +240,9 @@ def parts_do_not_sum(readings: list[Reading]) -> list[dict]:
 
 
 def part_exceeds_whole(figures: dict, readings: list[Reading]) -> list[dict]:
-    """A 三公 item may not exceed its 经济分类 line (公务接待费 30217 …)."""
+    """A 三公 item may not exceed its 经济分类 line (公务接待费 30217 …) of a table that holds
+    all spending; a 基本支出 table's line is only part of it (项目支出 holds the rest), so
+    exceeding that is no inconsistency."""
     pairs = {
         "three_public_overseas": "econ_overseas",
         "three_public_vehicle_operation": "econ_vehicle_operation",
@@ -249,13 +255,11 @@ def part_exceeds_whole(figures: dict, readings: list[Reading]) -> list[dict]:
             continue
         part = next(r for r in readings if r.key == key and value_str(key, r.value) == figures[key])
         for whole in readings:
-            if whole.key == econ and Decimal(part.value) > Decimal(whole.value) + whole.tolerance + part.tolerance:
+            if whole.key == econ and whole.scope != "basic" and Decimal(part.value) > Decimal(whole.value) + whole.tolerance + part.tolerance:
                 code = ECON_LINES[econ][0]
-                basic = whole.scope == "basic"
                 flags.append(flag(
-                    "cross_table_mismatch", MINOR if basic else ERROR,
-                    f"{key} {figures[key]} exceeds its 经济分类 line {code} ({format_yuan(Decimal(whole.value))})"
-                    + (" of a 基本支出 table; 项目支出 may hold the rest" if basic else ""),
+                    "cross_table_mismatch", ERROR,
+                    f"{key} {figures[key]} exceeds its 经济分类 line {code} ({format_yuan(Decimal(whole.value))})",
                     [reading_dict(part), reading_dict(whole)], key,
                 ))
     return flags

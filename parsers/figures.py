@@ -158,11 +158,32 @@ def _paths(headers: list[list[str]], width: int) -> list[str]:
     out = []
     for i in range(width):
         parts: list[str] = []
+        last_span: range | None = None
         for r in grid:
-            if r[i] and r[i] not in parts:
+            if not r[i] or r[i] in parts or (parts and parts[-1].endswith(r[i])):
+                continue
+            span = _span(r, i)
+            if parts and span == last_span and not parts[-1].endswith(_HEADING_ENDS):
+                parts[-1] += r[i]  # one heading wrapped over two rows: 公务用车运 / 行维护费
+            else:
                 parts.append(r[i])
+            last_span = span
         out.append("/".join(parts))
     return out
+
+
+# how a whole heading ends (支出, 小计, 会议费 …); a piece ending otherwise is cut off mid-word
+_HEADING_ENDS = tuple("计费额出入数称码类途目表金名)）")
+
+
+def _span(row: list[str], i: int) -> range:
+    """The columns a heading cell covers: the run of copies of its text around column i."""
+    lo, hi = i, i
+    while lo > 0 and row[lo - 1] == row[i]:
+        lo -= 1
+    while hi + 1 < len(row) and row[hi + 1] == row[i]:
+        hi += 1
+    return range(lo, hi + 1)
 
 
 def _column_kinds(paths: list[str], body: list[list[str]], width: int) -> list[str]:
@@ -190,7 +211,7 @@ def _column_kinds(paths: list[str], body: list[list[str]], width: int) -> list[s
     return kinds
 
 
-_FORM_NUMBER = re.compile(r"^(公开)?\d*表?\d*表$|^附件\d*$|^表\d+")
+_FORM_NUMBER = re.compile(r"^(公开)?\d*表?\d*表$|^附件\d*$|^表[\d一二三四五六七八九十]+")
 _DATA_LINE = re.compile(r"^\d{3,7}\s+\S+\s+[\d,.]+")
 _ISSUER = re.compile(r"^(部门|单位名称|部门名称|编制单位|预算单位)[:：]")
 
@@ -209,7 +230,7 @@ def _strip_top(table: Table) -> tuple[list[list[str]], str | None, str, int]:
         m = _UNIT_IN_ROW.search(" ".join(rows[0]))
         if m:
             unit = unit or m.group(1)
-        elif len(filled) == 1 and filled[0].endswith("表") and (not title or _FORM_NUMBER.match(norm(title)) or filled[0] == norm(title)):
+        elif len(filled) == 1 and re.search(r"表(\(.*\))?$", filled[0]) and (not title or _FORM_NUMBER.match(norm(title)) or filled[0] == norm(title)):
             title = filled[0]
         elif not (filled and _ISSUER.match(filled[0]) and len(filled) <= 3) and filled:
             break
@@ -258,15 +279,20 @@ def build_views(files: list[ExtractedFile], default_unit: str | None) -> list[Ta
                 views.append(view)
             for j, cells in enumerate(body):
                 padded = cells + [""] * (len(view.columns) - len(cells))
-                view.rows.append(Row(padded, [parse_number(c) for c in padded], where, table.row_offset + skipped + first_data + j))
+                index = skipped + first_data + j
+                page = next((pg for start, pg in reversed(table.continued) if index >= start), None)
+                row_where = dict(where, page=page) if page else where
+                view.rows.append(Row(padded, [parse_number(c) for c in padded], row_where, table.row_offset + index))
             prev_first = first
     return views
 
 
 def table_kind(view: TableView) -> str:
-    """Which standard table this is, from its title."""
+    """Which standard table this is, from its title; the 三公 table also from its headings,
+    as its title is often lost (printed over two lines, or only the 部门 line above it)."""
     t = norm(view.title)
-    if "三公" in t:
+    heads = "|".join(view.columns)
+    if "三公" in t or ("三公" in heads and "公务接待费" in heads and "因公出国" in heads):
         return "three_public"
     if ("收支" in t or ("收入" in t and "支出" in t)) and "总表" in t:
         return "fiscal_summary" if "财政拨款" in t else "summary"
@@ -391,7 +417,7 @@ def _summary(view: TableView, out: Collector, doc_kind: str, labels: list[dict],
                     key = "expenditure_basic" if label == "基本支出" else "expenditure_project"
                     out.cell(key, view, row, vc, origin, label=raw)
                     economic_side = True
-                elif re.fullmatch(r"其他支出|单位预留机动经费?", label) and enumerated(raw):
+                elif re.fullmatch(r"其他支出|单位预留机动(经费?)?", label) and enumerated(raw):
                     other_rows.append(row)
         # this year's total: 本年/当年…合计 where printed, else the plain 合计 (which may add 上年结转)
         this_year = [t for t in totals if t[0]] or totals
@@ -540,7 +566,7 @@ def table_readings(views: list[TableView], doc_kind: str) -> tuple[Collector, li
                 ("expenditure_total", r"^(总计|合计)$", "top"),
                 ("expenditure_basic", r"^基本支出", "top"),
                 ("expenditure_project", r"^项目支出", "top"),
-                (EXPENDITURE_OTHER, r"^(其他支出|单位预留机动经费)", "top"),
+                (EXPENDITURE_OTHER, r"^(其他支出|单位预留机动)", "top"),  # 单位预留机动经 / 费: a heading wrapped over two rows
             ])
         elif kind == "three_public":
             _three_public(view, out, doc_kind)
@@ -601,7 +627,7 @@ _TOPICS = [
     ("performance", r"绩效"),
     ("glossary", r"名词解释|名词"),
     ("three_public", r"三公"),
-    ("meeting_training", r"会议费|培训费"),
+    ("meeting_training", r"(?:会议费|培训费)(?![（(][类款项])"),
     ("operating", r"运行经费"),
     ("procurement", r"政府采购"),
     ("basic", r"基本支出"),
@@ -615,6 +641,8 @@ _HEAD = re.compile(r"^\s*(?:(?P<l1>[一二三四五六七八九十]+\s*[、.．]
 _AMT = r"(?P<amt>[0-9０-９][0-9０-９,，.．\s]*?\s*(?:万元|元|万))"
 # between a label and its amount: no digits, no sentence end, and no 增加/减少/比/较/占 (a change, not the figure)
 _GAP = r"(?:(?!增|减|比|较|占)[^\d。；;\n]){0,%d}?"
+# 会议费（款）is a 功能分类 line named like the expense, not the expense itself
+_MEETING, _TRAINING = r"会议费(?![（(][类款项])", r"培训费(?![（(][类款项])"
 _SENTENCES: dict[str, list[tuple[str, str, int]]] = {
     "income": [
         ("income_total", r"年初(?:预算数|决算数)(?:为)?|本年收入(?:预算|决算)?(?:合计)?(?:为)?", 3),
@@ -630,8 +658,8 @@ _SENTENCES: dict[str, list[tuple[str, str, int]]] = {
         (EXPENDITURE_OTHER, r"单位预留机动经费(?:预算数)?(?:为)?", 3),
     ],
     "general_budget": [("income_general_budget", r"一般公共预算(?:财政)?拨款收入|公共财政拨款收入", 3)],
-    "basic": [("expenditure_basic", r"(?:预算数|决算数)(?:为)?", 3)],
-    "project": [("expenditure_project", r"(?:预算数|决算数)(?:为)?", 3)],
+    "basic": [("expenditure_basic", r"(?:预算数|决算数)(?:为)?", 3), (EXPENDITURE_OTHER, r"单位预留机动经费(?:预算数)?(?:为)?", 3)],
+    "project": [("expenditure_project", r"(?:预算数|决算数)(?:为)?", 3), (EXPENDITURE_OTHER, r"单位预留机动经费(?:预算数)?(?:为)?", 3)],
     "operating": [("operating_expenses", r"运行经费", 25)],
     "procurement": [("procurement_total", r"(?:预算数|决算数|预算总额|采购(?:预算)?总额|采购金额)(?:为)?", 3)],
     "three_public": [
@@ -641,10 +669,10 @@ _SENTENCES: dict[str, list[tuple[str, str, int]]] = {
         ("three_public_vehicle_operation", r"公务用车运行(?:维护)?费", 3),
         (VEHICLE, r"公务用车购置及运行(?:维护)?费", 3),
         ("three_public_overseas", r"因公出国[（(]境[)）]费(?:用)?", 3),
-        ("meeting_expenses", r"会议费", 6),
-        ("training_expenses", r"培训费", 6),
+        ("meeting_expenses", _MEETING, 6),
+        ("training_expenses", _TRAINING, 6),
     ],
-    "meeting_training": [("meeting_expenses", r"会议费", 6), ("training_expenses", r"培训费", 6)],
+    "meeting_training": [("meeting_expenses", _MEETING, 6), ("training_expenses", _TRAINING, 6)],
 }
 _HEADCOUNTS = [
     ("staff_authorized", re.compile(r"编制(?:人数)?(?:为|共)?\s*(?P<n>\d+)\s*(?:人|名)")),

@@ -12,7 +12,7 @@ from parsers.model import Context, ExtractedFile
 from parsers.regions import Region, lookup, places_in, region_for
 
 _HEADING = re.compile(
-    r"^(?:关于)?(?P<dept>[\u4e00-\u9fff（）()“”·\w]{2,40}?)\s*(?P<year>(?:19|20)\d{2})\s*年度?\s*(?:部门)?\s*(?P<kind>预算|决算)"
+    r"^(?:关于)?(?P<dept>[\u4e00-\u9fff（）()“”·\w]{2,40}?)\s*(?P<year>(?:19|20)\d{2})\s*年?度?\s*(?:部门)?\s*(?P<kind>预算|决算)"
 )
 _YEAR_FIRST = re.compile(
     r"^(?P<year>(?:19|20)\d{2})\s*年度?\s*(?P<dept>[\u4e00-\u9fff（）()“”·\w]{2,40}?)\s*部门\s*(?P<kind>预算|决算)"
@@ -20,7 +20,15 @@ _YEAR_FIRST = re.compile(
 _PART = re.compile(r"^第[一二三四五六七八九十]+部分[:：]?\s*")
 _YEAR_ONLY = re.compile(r"^(?:19|20)\d{2}\s*年度?\s*(?:部门)?\s*(?:预算|决算)")
 _ORG = re.compile(r"[\u4e00-\u9fff（）()]{4,30}")
-_DOC_YEAR = re.compile(r"((?:19|20)\d{2})\s*年度?\s*部门\s*(预算|决算)")
+_DOC_YEAR = re.compile(r"((?:19|20)\d{2})\s*年?度?\s*部门\s*(预算|决算)")
+_ISSUER = re.compile(r"^(?:部门|部门名称|单位名称|编制单位|预算单位)\s*[:：]\s*(?P<dept>[\u4e00-\u9fff（）()“”]{2,40})")
+
+
+def _fallback_text(files: list[ExtractedFile], context: Context) -> str:
+    """Where year and kind are sought when no heading names them: the text, the tables'
+    titles and the article title (for a table-only file, its file name)."""
+    titles = [t.title for f in files for t in f.tables if t.title]
+    return "\n".join([f.text for f in files] + titles + [context.title or ""])
 
 
 def _headings(files: list[ExtractedFile], context: Context) -> list[re.Match]:
@@ -48,17 +56,27 @@ def _headings(files: list[ExtractedFile], context: Context) -> list[re.Match]:
 
 def department(files: list[ExtractedFile], context: Context) -> str | None:
     """The department as the document names it, e.g. 株洲市人民政府办公室."""
-    names = [re.sub(r"\s+", "", m.group("dept")) for m in _headings(files, context)]
-    names = [n for n in names if not re.fullmatch(r"\d*年?", n)]
-    return Counter(names).most_common(1)[0][0] if names else None
+    def named(matches: list[re.Match]) -> list[str]:
+        names = [re.sub(r"\s+", "", m.group("dept")) for m in matches]
+        return [n for n in names if not re.fullmatch(r"\d*年?度?", n)]
+
+    # the document's headings; for a table-only file the `部门：…` line over its tables;
+    # the article title (a file name, for a file parsed alone) only when the file names none
+    names = (named(_headings(files, Context()))
+             or [m.group("dept") for f in files for p in f.paragraphs if (m := _ISSUER.match(p.text.strip()))]
+             or named(_headings([], context)))
+    if not names:
+        return None
+    # a name that starts with its place (江苏省人大常委会办公厅) over a short form (省人大办公厅)
+    counts = Counter(names)
+    return max(counts, key=lambda n: (bool(places_in(n)), counts[n]))
 
 
 def fiscal_year(files: list[ExtractedFile], context: Context) -> int | None:
     """The year the budget or final account is for, as its heading says (not the publication year)."""
     years = [int(m.group("year")) for m in _headings(files, context)]
     if not years:
-        text = "\n".join(f.text for f in files)
-        years = [int(y) for y, _ in _DOC_YEAR.findall(text)]
+        years = [int(y) for y, _ in _DOC_YEAR.findall(_fallback_text(files, context))]
     return Counter(years).most_common(1)[0][0] if years else None
 
 
@@ -66,7 +84,7 @@ def kind(files: list[ExtractedFile], context: Context) -> str | None:
     """budget (预算) or final_account (决算)."""
     kinds = [m.group("kind") for m in _headings(files, context)]
     if not kinds:
-        text = "\n".join(f.text for f in files)
+        text = _fallback_text(files, context)
         kinds = ["决算"] * text.count("决算") + ["预算"] * text.count("预算")
     if not kinds:
         return None

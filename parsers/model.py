@@ -45,6 +45,8 @@ class Table:
     header_rows: int = 0  # how many leading rows are column headings
     row_offset: int = 1
     ocr: bool = False
+    # (index into rows, page) where the table goes on over a page break, so each row's page is known
+    continued: list[tuple[int, int]] = field(default_factory=list)
 
 
 @dataclass

@@ -4,7 +4,10 @@ Each page is triaged: a page with text gets its ruled tables and its other lines
 directly; a page that is only a picture, or whose text is (cid:N) or control-character
 garbage, is rendered and read by OCR; a large picture on a text page (a table pasted as
 an image) is cropped and read by OCR too. Tables that go on over a page break (same
-column count, no new title above them) are joined.
+column count, no new title above them, no headings of their own) are joined, each row
+keeping its page. One ruled grid holding two tables (a whole-row title between them) is
+split; a one-column frame of text (a boxed cover) is read as text, and the `部门：…` line
+ruled into a table's top is kept as text too. Wrapped cell text is put on one line.
 """
 from __future__ import annotations
 
@@ -37,6 +40,10 @@ def is_garbage(text: str) -> bool:
     cid = sum(len(m) for m in CID_RE.findall(stripped))
     controls = sum(1 for ch in stripped if ord(ch) < 32 or 0xE000 <= ord(ch) <= 0xF8FF or ch == "\ufffd")
     return (cid + controls) / len(stripped) > 0.3
+
+
+# a line that opens a section (二、… （三）… 第二部分) starts a paragraph, however long the line before
+SECTION_HEAD = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[)）]|第[一二三四五六七八九十]+部分)")
 
 
 def _contains(outer, inner) -> bool:
@@ -220,15 +227,21 @@ class PdfReader:
         regions = sorted([(b[1], "table", t) for b, t in zip(boxes, found)] + [(b[1], "picture", b) for b in pictures],
                          key=lambda r: r[0])
         previous_bottom = 0.0
+        framed: list[str] = []  # text ruled into a frame that is no table: `部门：…` lines, a boxed cover
         for top, kind, obj in regions:
             above = [ln["text"] for ln in lines if previous_bottom <= ln["top"] and ln["bottom"] <= top + 1]
             if kind == "table":
-                rows, offset = common.trim_rows(_grid_rows(obj), columns=False)
-                title, unit, lifted = common.lift_caption(rows)
-                if rows[lifted:]:
-                    table = Table(rows=rows[lifted:], where=Where(self.name, page=number),
-                                  row_offset=offset + lifted + 1, title=title, unit=unit)
-                    tables.append((table, above))
+                grid, offset = common.trim_rows(_grid_rows(obj), columns=False)
+                for rows, start in common.split_at_titles(grid):
+                    title, unit, lifted = common.lift_caption(rows)
+                    framed.extend(common.issuer_lines(rows[:lifted]))
+                    body = [[common.unwrap(c) for c in r] for r in rows[lifted:]]
+                    if body and all(len(r) == 1 for r in body) and not any(common.AMOUNT_RE.fullmatch(r[0]) for r in body):
+                        framed.extend(r[0] for r in body if r[0])  # one column of text: a box, not a table
+                    elif body:
+                        table = Table(rows=body, where=Where(self.name, page=number),
+                                      row_offset=offset + start + lifted + 1, title=title, unit=unit)
+                        tables.append((table, above if start == 0 else []))
                 previous_bottom = obj.bbox[3]
             else:
                 table = self._ocr_picture(number, page, obj, turn)
@@ -236,6 +249,7 @@ class PdfReader:
                     tables.append((table, above))
                 previous_bottom = obj[3]
         self._add_tables(tables)
+        self.result.paragraphs.extend(Paragraph(line, Where(self.name, page=number)) for line in dict.fromkeys(framed))
         self._add_paragraphs(number, lines, page.width)
 
     def _add_tables(self, tables: list[tuple[Table, list[str]]]) -> None:
@@ -248,7 +262,9 @@ class PdfReader:
                 and self._tail_page == (table.where.page or 0) - 1
                 and len(last.rows[0]) == len(table.rows[0])
                 and last.ocr == table.ocr
+                and self._continues(last, table)
             ):
+                last.continued.append((len(last.rows), table.where.page or 0))
                 last.rows.extend(table.rows)  # the same table, on over the page break
                 self._tail_page = table.where.page or 0
                 continue
@@ -258,6 +274,14 @@ class PdfReader:
             table.header_rows = common.count_header_rows(table.rows)
             self.result.tables.append(table)
 
+    @staticmethod
+    def _continues(last: Table, table: Table) -> bool:
+        """Whether an untitled table can be the page before's going on: a first row of headings
+        (every cell filled, none an amount) other than that table's own makes it another table."""
+        first = table.rows[0]
+        headings = all(first) and not any(common.AMOUNT_RE.fullmatch(c) for c in first)
+        return not headings or first == last.rows[0]
+
     def _add_paragraphs(self, number: int, lines: list[dict], width: float) -> None:
         """Join lines into paragraphs: a line that runs to the right margin goes on in the next."""
         kept = [ln for ln in lines if ln["text"].strip() and not common.is_noise(ln["text"])]
@@ -266,6 +290,9 @@ class PdfReader:
         right = max(ln["x1"] for ln in kept)
         current: list[str] = []
         for ln in kept:
+            if current and SECTION_HEAD.match(ln["text"].strip()):  # a heading after a full line
+                self.result.paragraphs.append(Paragraph("".join(current), Where(self.name, page=number)))
+                current = []
             current.append(ln["text"].strip())
             if ln["x1"] < right - 0.04 * width:
                 self.result.paragraphs.append(Paragraph("".join(current), Where(self.name, page=number)))
