@@ -10,6 +10,24 @@ import click
 from budgets.portals import RegistryError, load_portals
 
 
+def require_archive(data_dir: Path) -> None:
+    """Commands that read the archive say so plainly when there is none."""
+    if not (data_dir / "archive.db").exists():
+        raise click.UsageError(f"no archive in {data_dir} (run `budgets crawl` first)")
+
+
+def filter_options(f):
+    """The region, year, kind and department filters shared by search, export and saved searches."""
+    for option in reversed([
+        click.option("--province"), click.option("--city"), click.option("--county"), click.option("--admin-code"),
+        click.option("--year", help="Fiscal year, or a range such as 2018-2020."),
+        click.option("--kind", type=click.Choice(["budget", "final_account"])),
+        click.option("--department"),
+    ]):
+        f = option(f)
+    return f
+
+
 def data_option(f):
     return click.option(
         "--data", "data_dir", type=click.Path(file_okay=False, path_type=Path),
@@ -129,8 +147,7 @@ def _run_alerts(data_dir: Path) -> None:
 @data_option
 def reparse(stale_only: bool, data_dir: Path) -> None:
     """Run the current parsers again over the archived files, without fetching anything."""
-    if not (data_dir / "archive.db").exists():
-        raise click.UsageError(f"no archive in {data_dir}")
+    require_archive(data_dir)
     _process_and_report(data_dir, force=not stale_only)
 
 
@@ -141,13 +158,7 @@ def reparse(stale_only: bool, data_dir: Path) -> None:
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
               help="Write here (and datapackage.json beside it) instead of standard output.")
 @click.option("--excel", is_flag=True, help="CSV as UTF-8 with a byte-order mark, so Excel reads the Chinese right.")
-@click.option("--province")
-@click.option("--city")
-@click.option("--county")
-@click.option("--admin-code")
-@click.option("--year", help="Fiscal year, or a range such as 2018-2020.")
-@click.option("--kind", type=click.Choice(["budget", "final_account"]))
-@click.option("--department")
+@filter_options
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Only disclosures first seen in the archive on or after this day (YYYY-MM-DD).")
 @data_option
 def export(fmt, table, output, excel, province, city, county, admin_code, year, kind, department, since,
@@ -159,8 +170,7 @@ def export(fmt, table, output, excel, province, city, county, admin_code, year, 
     from budgets.progress import Progress
     from index.base import Filters
 
-    if not (data_dir / "archive.db").exists():
-        raise click.UsageError(f"no archive in {data_dir} (run `budgets crawl` first)")
+    require_archive(data_dir)
     if excel and fmt != "csv":
         raise click.UsageError("--excel applies to --format csv")
     if fmt == "parquet" and not output and sys.stdout.isatty():
@@ -218,13 +228,7 @@ def _year(value: str | None):
 @cli.command()
 @click.argument("query", required=False, default="")
 @click.option("--region", help="Province, city or county name, or a 6-digit administrative code.")
-@click.option("--province")
-@click.option("--city")
-@click.option("--county")
-@click.option("--admin-code")
-@click.option("--year", help="Fiscal year, or a range such as 2018-2020.")
-@click.option("--kind", type=click.Choice(["budget", "final_account"]))
-@click.option("--department")
+@filter_options
 @click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True)
 @click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
 @click.option("--offset", type=click.IntRange(0), default=0)
@@ -286,8 +290,7 @@ def index_cmd(rebuild: bool, data_dir: Path) -> None:
     from budgets.process import index_documents
     from index import SearchError
 
-    if not (data_dir / "archive.db").exists():
-        raise click.UsageError(f"no archive in {data_dir}")
+    require_archive(data_dir)
     archive = Archive(data_dir)
     try:
         backend = _backend(data_dir)
@@ -313,8 +316,7 @@ def versions(document_id: str, as_json: bool, data_dir: Path) -> None:
     from archive.db import ArchiveDB
     from budgets.versions import version_report
 
-    if not (data_dir / "archive.db").exists():
-        raise click.UsageError(f"no archive in {data_dir}")
+    require_archive(data_dir)
     db = ArchiveDB(data_dir / "archive.db")
     doc = db.query("select id, title, status, withdrawn_at from documents where id = ?", [document_id])
     if not doc:
@@ -349,8 +351,7 @@ def new(since: str, as_json: bool, data_dir: Path) -> None:
         date.fromisoformat(since)
     except ValueError:
         raise click.BadParameter(f"want YYYY-MM-DD, not {since!r}", param_hint="--since")
-    if not (data_dir / "archive.db").exists():
-        raise click.UsageError(f"no archive in {data_dir}")
+    require_archive(data_dir)
     db = ArchiveDB(data_dir / "archive.db")
     rows = db.query("select id, title, department, fiscal_year, kind, detail_url, status, first_seen from documents "
                     "where first_seen >= ? order by first_seen, id", [since])
@@ -371,13 +372,7 @@ def alert() -> None:
 
 @alert.command("add")
 @click.argument("query")
-@click.option("--province")
-@click.option("--city")
-@click.option("--county")
-@click.option("--admin-code")
-@click.option("--year", help="Fiscal year, or a range such as 2018-2020.")
-@click.option("--kind", type=click.Choice(["budget", "final_account"]))
-@click.option("--department")
+@filter_options
 @click.option("--notify", multiple=True, metavar="APPRISE_URL",
               help="Where to push new hits (json://, mailtos://, dingtalk://, wecom://, feishu://…); repeatable.")
 @data_option
@@ -428,8 +423,7 @@ def feed(out_dir, data_dir: Path) -> None:
     from archive.db import ArchiveDB
     from budgets.feed import write_feeds
 
-    if not (data_dir / "archive.db").exists():
-        raise click.UsageError(f"no archive in {data_dir}")
+    require_archive(data_dir)
     for path in write_feeds(ArchiveDB(data_dir / "archive.db"), out_dir or data_dir / "feeds"):
         click.echo(str(path))
 
@@ -483,8 +477,7 @@ def serve(host: str, port: int, data_dir: Path) -> None:
     from budgets.web.app import make_app
     from index import SearchError
 
-    if not (data_dir / "archive.db").exists():
-        raise click.UsageError(f"no archive in {data_dir} (run `budgets crawl` first)")
+    require_archive(data_dir)
     if not os.environ.get("MEILI_URL") and not (data_dir / "search.db").exists():
         raise click.UsageError(f"no search index in {data_dir} (run `budgets index` first)")
     try:
@@ -515,8 +508,7 @@ def verify(repair: bool, data_dir: Path) -> None:
     """Re-hash every archived file and check every reference and WARC record; exit 1 if anything is wrong."""
     from archive.verify import format_report, verify_archive
 
-    if not (data_dir / "archive.db").exists():
-        raise click.UsageError(f"no archive in {data_dir}")
+    require_archive(data_dir)
     report = verify_archive(data_dir, repair=repair)
     click.echo(format_report(report))
     if not report.ok:
