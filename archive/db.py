@@ -230,6 +230,17 @@ class ArchiveDB:
                          [row["fetched_at"], row["fetched_at"], row.get("run_id"), row["url"]])
         return fetch_id
 
+    def article_complete(self, url: str) -> bool:
+        """The article page at `url` was judged, and if it is a disclosure, every file of it is archived."""
+        decided = self.db.execute("select is_disclosure from decisions where url = ?", [url]).fetchone()
+        if decided is None:
+            return False
+        if not decided[0]:
+            return True
+        doc = self.document_for_url(url)
+        return doc is not None and not self.db.execute(
+            "select 1 from document_files where document_id = ? and sha256 is null limit 1", [doc]).fetchone()
+
     def set_url_role(self, url: str, role: str) -> None:
         """Remember what a fetched URL turned out to be (article, list, attachment)."""
         with self.tx():

@@ -123,9 +123,9 @@ class PortalSpider(scrapy.Spider):
             return
         if response.status >= 400 or not looks_like_html(response):
             return
-        if "fresh" in response.flags:
-            # an article handled in an earlier pass and unchanged since: its decision, document
-            # and files are in the archive as they were, and articles do not lead to new ones
+        if "fresh" in response.flags and self.session.db.article_complete(requested_url(response)):
+            # an article handled in an earlier pass and unchanged since, with all its files:
+            # its decision, document and files are in the archive as they were
             return
         html, encoding = decode_html(response.body, header_charset(response))
         links = extract_links(html, response.url, encoding) + extract_datastore_links(html, response.url, encoding)
