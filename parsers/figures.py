@@ -163,6 +163,8 @@ def _paths(headers: list[list[str]], width: int) -> list[str]:
             if not r[i] or r[i] in parts or (parts and parts[-1].endswith(r[i])):
                 continue
             span = _span(r, i)
+            if last_span is not None and span.start <= last_span.start and last_span.stop <= span.stop and span != last_span:
+                continue  # wider than the heading above it on every side: a merge run on past its column
             if parts and span == last_span and not parts[-1].endswith(_HEADING_ENDS):
                 parts[-1] += r[i]  # one heading wrapped over two rows: 公务用车运 / 行维护费
             else:
@@ -230,7 +232,9 @@ def _strip_top(table: Table) -> tuple[list[list[str]], str | None, str, int]:
         m = _UNIT_IN_ROW.search(" ".join(rows[0]))
         if m:
             unit = unit or m.group(1)
-        elif len(filled) == 1 and re.search(r"表(\(.*\))?$", filled[0]) and (not title or _FORM_NUMBER.match(norm(title)) or filled[0] == norm(title)):
+        elif len(filled) == 1 and filled[0] == norm(title):
+            pass  # the title row merged across the sheet, which the reader has already taken
+        elif len(filled) == 1 and re.search(r"表(\(.*\))?$", filled[0]) and (not title or _FORM_NUMBER.match(norm(title))):
             title = filled[0]
         elif not (filled and _ISSUER.match(filled[0]) and len(filled) <= 3) and filled:
             break
@@ -250,6 +254,9 @@ def build_views(files: list[ExtractedFile], default_unit: str | None) -> list[Ta
                 continue
             first_data = next((i for i, r in enumerate(rows) if _is_data(r)), len(rows))
             headers, body = rows[:first_data], rows[first_data:]
+            # headings printed again at a page break are no data: a code column would read as amounts
+            repeated = {tuple(norm(c) for c in r) for r in headers}
+            body_rows = [(j, r) for j, r in enumerate(body) if tuple(norm(c) for c in r) not in repeated]
             width = max(len(r) for r in rows)
             first = [norm(c) for c in rows[0]]
             where = table.where.as_dict()
@@ -273,11 +280,11 @@ def build_views(files: list[ExtractedFile], default_unit: str | None) -> list[Ta
                     unit=unit or default_unit or "元",
                     ocr=table.ocr,
                     columns=paths,
-                    kinds=_column_kinds(paths, body, width),
+                    kinds=_column_kinds(paths, [r for _, r in body_rows], width),
                     rows=[],
                 )
                 views.append(view)
-            for j, cells in enumerate(body):
+            for j, cells in body_rows:
                 padded = cells + [""] * (len(view.columns) - len(cells))
                 index = skipped + first_data + j
                 page = next((pg for start, pg in reversed(table.continued) if index >= start), None)

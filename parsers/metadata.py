@@ -21,7 +21,8 @@ _PART = re.compile(r"^第[一二三四五六七八九十]+部分[:：]?\s*")
 _YEAR_ONLY = re.compile(r"^(?:19|20)\d{2}\s*年度?\s*(?:部门)?\s*(?:预算|决算)")
 _ORG = re.compile(r"[\u4e00-\u9fff（）()]{4,30}")
 _DOC_YEAR = re.compile(r"((?:19|20)\d{2})\s*年?度?\s*部门\s*(预算|决算)")
-_ISSUER = re.compile(r"^(?:部门|部门名称|单位名称|编制单位|预算单位)\s*[:：]\s*(?P<dept>[\u4e00-\u9fff（）()“”]{2,40})")
+# the name ends where the line does, or where OCR ran the 单位：万元 beside it into the same line
+_ISSUER = re.compile(r"^(?:部门|部门名称|单位名称|编制单位|预算单位)\s*[:：]\s*(?P<dept>[\u4e00-\u9fff（）()“”]{2,40}?)(?=\s*单位\s*[:：]|[^\u4e00-\u9fff（）()“”]|$)")
 
 
 def _fallback_text(files: list[ExtractedFile], context: Context) -> str:
@@ -45,7 +46,7 @@ def _headings(files: list[ExtractedFile], context: Context) -> list[re.Match]:
     for line in lines:
         s = _PART.sub("", re.sub(r"\s+", " ", line).strip())
         # a title broken over two lines: 江苏省人民检察院 / 2019年度部门预算公开
-        if _YEAR_ONLY.match(s) and _ORG.fullmatch(previous):
+        if _YEAR_ONLY.match(s) and _ORG.fullmatch(previous) and not previous.endswith("表"):  # a table's title names no one
             s = previous + s
         m = _HEADING.match(s) or _YEAR_FIRST.match(s)
         if m:

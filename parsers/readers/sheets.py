@@ -12,7 +12,7 @@ import io
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from parsers.model import ExtractedFile, Table, Where
+from parsers.model import ExtractedFile, Paragraph, Table, Where
 from parsers.readers import common, zipguard
 
 TITLE_SCAN_ROWS = 6  # title and unit lines sit in the first rows of a sheet
@@ -75,6 +75,19 @@ def sheet_table(name: str, sheet: str, grid: list[list[str]]) -> Table | None:
     return table
 
 
+def _add_sheet(result: ExtractedFile, name: str, sheet: str, grid: list[list[str]]) -> None:
+    """The sheet as a table, and its `单位名称：…` line as text: a tables-only workbook names
+    its department nowhere else (once per file, where first seen)."""
+    if (table := sheet_table(name, sheet, grid)) is None:
+        return
+    result.tables.append(table)
+    known = {p.text for p in result.paragraphs}
+    for line in common.issuer_lines(table.rows[:TITLE_SCAN_ROWS]):
+        if line not in known:
+            known.add(line)
+            result.paragraphs.append(Paragraph(line, Where(name, sheet=sheet)))
+
+
 def _skip_hidden(result: ExtractedFile, sheet: str) -> None:
     """Hidden sheets are not printed (they often hold stale drafts or lookups): left out, said so."""
     result.warnings.append(f"sheet {sheet!r} is hidden and was not read")
@@ -124,8 +137,7 @@ def _read_xlrd(name: str, data: bytes, result: ExtractedFile) -> None:
         nrows = _cap(result, sheet_name, sheet.nrows)
         grid = [[_xlrd_cell(book, sheet, sheet.cell(r, c), r, c) for c in range(sheet.row_len(r))] for r in range(nrows)]
         _expand_merged(grid, [(r0, r1 - 1, c0, c1 - 1) for r0, r1, c0, c1 in sheet.merged_cells])
-        if (table := sheet_table(name, sheet_name, grid)) is not None:
-            result.tables.append(table)
+        _add_sheet(result, name, sheet_name, grid)
         book.unload_sheet(index)
     if len(names) > common.MAX_SHEETS:
         result.warnings.append(f"workbook has {len(names)} sheets; only the first {common.MAX_SHEETS} were read")
@@ -164,8 +176,7 @@ def _read_calamine(name: str, data: bytes, result: ExtractedFile) -> None:
             grid.append([_calamine_cell(v) for v in row])
         merged = sheet.merged_cell_ranges or []
         _expand_merged(grid, [(r0, r1, c0, c1) for (r0, c0), (r1, c1) in merged])
-        if (table := sheet_table(name, sheet_name, grid)) is not None:
-            result.tables.append(table)
+        _add_sheet(result, name, sheet_name, grid)
     if len(names) > common.MAX_SHEETS:
         result.warnings.append(f"workbook has {len(names)} sheets; only the first {common.MAX_SHEETS} were read")
 
@@ -176,6 +187,7 @@ def read_xls(name: str, data: bytes) -> ExtractedFile:
         _read_xlrd(name, data, result)
     except Exception as first:  # xlrd rejects some WPS and damaged files that calamine reads
         result.tables.clear()
+        result.paragraphs.clear()
         result.warnings = [f"xlrd could not read the workbook ({type(first).__name__}: {first}); read with calamine"[:300]]
         try:
             _read_calamine(name, data, result)
