@@ -12,7 +12,7 @@ from parsers.model import Context, ExtractedFile
 from parsers.regions import Region, lookup, places_in, region_for
 
 _HEADING = re.compile(
-    r"^(?:关于)?(?P<dept>[\u4e00-\u9fff（）()“”·\w]{2,40}?)\s*(?P<year>(?:19|20)\d{2})\s*年?度?\s*(?:部门)?\s*(?P<kind>预算|决算)"
+    r"^(?:关于|现将|现对|兹将|特将)?(?P<dept>[\u4e00-\u9fff（）()“”·\w]{2,40}?)\s*(?P<year>(?:19|20)\d{2})\s*年?度?\s*(?:部门)?\s*(?P<kind>预算|决算)"
 )
 _YEAR_FIRST = re.compile(
     r"^(?P<year>(?:19|20)\d{2})\s*年度?\s*(?P<dept>[\u4e00-\u9fff（）()“”·\w]{2,40}?)\s*部门\s*(?P<kind>预算|决算)"

@@ -46,6 +46,8 @@ def test_every_disclosure_found_with_all_its_attachments(crawled):
         assert all(f["sha256"] and f["bytes"] > 0 for f in record["files"]), record["files"]
         assert record["title"] == d.title
         assert record["kind"] == d.kind and record["fiscal_year"] == d.fiscal_year
+        assert record["department"] == d.department and record["region"] == d.region
+        assert record["units_in_source"] in ("元", "万元") and record["figures"], d.title
         assert record["published_date"] == d.published_date
         for key, value in d.page_metadata.items():
             assert record["page_metadata"].get(key) == value, (d.title, key)

@@ -96,3 +96,10 @@ def test_units_are_the_ones_most_tables_state():
     t = lambda unit: Table(rows=[["合计", "1"]], where=Where("a.xls", sheet="s"), unit=unit)  # noqa: E731
     assert metadata.units_in_source([_file(tables=[t("元"), t("万元"), t("万元"), t(None)])]) == "万元"
     assert metadata.units_in_source([_file(tables=[t(None)])]) is None
+
+
+@pytest.mark.parametrize("sentence", ["现将通道侗族自治县卫生健康局2021年部门决算予以公开。",
+                                      "关于通道侗族自治县卫生健康局2021年部门决算的说明"])
+def test_lead_in_words_are_not_part_of_the_department(sentence):
+    f = ExtractedFile(name="a.docx", format="docx", paragraphs=[Paragraph(sentence, Where("a.docx"))])
+    assert metadata.department([f], Context()) == "通道侗族自治县卫生健康局"
