@@ -12,15 +12,15 @@ from parsers.numbers import find_amounts, parse_number
 from parsers.version import PARSER_VERSION
 
 
-def _default_unit(files: list[ExtractedFile]) -> str | None:
+def _default_unit(files: list[ExtractedFile]) -> str:
     """The unit for tables that state none: the one other tables state; else 万元 when the
-    tables' numbers are the 说明's 万元 amounts, else 元."""
+    tables' numbers are the 说明's (non-zero) 万元 amounts, else 元."""
     stated = metadata.units_in_source(files)
     if stated:
         return stated
     wan = {a.number.value for f in files for p in f.paragraphs for a in find_amounts(p.text) if a.number.unit == "万元"}
     cells = {parse_number(c).value for f in files for t in f.tables for r in t.rows for c in r}
-    return "万元" if wan & cells - {None} else "元"
+    return "万元" if (wan & cells) - {None, 0} else "元"
 
 
 def full_text(files: list[ExtractedFile]) -> str:

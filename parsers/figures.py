@@ -16,6 +16,7 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 
+from parsers.metadata import UNIT_IN_ROW, table_unit
 from parsers.model import ExtractedFile, Table
 from parsers.numbers import Number, find_amounts, parse_number, to_yuan, tolerance
 
@@ -87,7 +88,6 @@ def enumerated(text: str) -> bool:
 
 # --- tables --------------------------------------------------------------------------------
 
-_UNIT_IN_ROW = re.compile(r"单位\s*[:：]\s*(万元|元)")
 _TOTAL = re.compile(r"^(合计|总计|小计)$")
 _CODE_HEAD = re.compile(r"编码|代码|科目(?!名称)|编号|行次|^类$|^款$|^项$")
 _EXCLUDED_COLUMN = re.compile(r"上年|增减|同比|变动|增长")
@@ -222,20 +222,21 @@ def _strip_top(table: Table) -> tuple[list[list[str]], str | None, str, int]:
     """Rows without the title, `部门：` and `单位：` lines a reader may have left in the table;
     the title found there when the reader's is only a form number (公开01表)."""
     rows = [list(r) for r in table.rows]
-    unit = table.unit
+    unit = table_unit(table)
     title = table.title or table.where.sheet or ""
     if _DATA_LINE.match(title):  # a reader took the first row of a page for a title
         title = ""
     skipped = 0
     while rows:
         filled = list(dict.fromkeys(norm(c) for c in rows[0] if c.strip()))
-        m = _UNIT_IN_ROW.search(" ".join(rows[0]))
+        m = UNIT_IN_ROW.search(" ".join(rows[0]))
         if m:
             unit = unit or m.group(1)
         elif len(filled) == 1 and filled[0] == norm(title):
             pass  # the title row merged across the sheet, which the reader has already taken
-        elif len(filled) == 1 and re.search(r"表(\(.*\))?$", filled[0]) and (not title or _FORM_NUMBER.match(norm(title))):
-            title = filled[0]
+        elif len(filled) == 1 and re.search(r"表(\(.*\))?$", filled[0]):
+            if not title or _FORM_NUMBER.match(norm(title)):
+                title = filled[0]
         elif not (filled and _ISSUER.match(filled[0]) and len(filled) <= 3) and filled:
             break
         rows.pop(0)

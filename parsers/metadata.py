@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from parsers.model import Context, ExtractedFile
+from parsers.model import Context, ExtractedFile, Table
 from parsers.regions import Region, lookup, places_in, region_for
 
 _HEADING = re.compile(
@@ -92,9 +92,20 @@ def kind(files: list[ExtractedFile], context: Context) -> str | None:
     return "final_account" if Counter(kinds).most_common(1)[0][0] == "决算" else "budget"
 
 
+# a unit line, above a table or left by the reader inside its grid (单位名称：… | 单位：元)
+UNIT_IN_ROW = re.compile(r"单位\s*[:：]\s*(万元|元)")
+
+
+def table_unit(table: Table) -> str | None:
+    """The unit a table states: the reader's, else a unit line in its first rows."""
+    if table.unit in ("元", "万元"):
+        return table.unit
+    return next((m.group(1) for r in table.rows[:4] if (m := UNIT_IN_ROW.search(" ".join(r)))), None)
+
+
 def table_unit_votes(files: list[ExtractedFile]) -> Counter:
     """How many tables state each unit."""
-    return Counter(t.unit for f in files for t in f.tables if t.unit in ("元", "万元"))
+    return Counter(u for f in files for t in f.tables if (u := table_unit(t)))
 
 
 def units_in_source(files: list[ExtractedFile]) -> str | None:
