@@ -191,8 +191,12 @@ def export(fmt, table, output, excel, province, city, county, admin_code, year, 
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the record as one JSON line.")
-def parse(files, as_json: bool) -> None:
-    """Parse local files as one disclosure (e.g. a 说明 file plus its tables file)."""
+@data_option
+def parse(files, as_json: bool, data_dir: Path) -> None:
+    """Parse local files as one disclosure (e.g. a 说明 file plus its tables file).
+
+    Nothing is read from or written to the archive (`--data` is accepted, as by every command).
+    """
     import json
 
     from budgets.process import parse_local_files

@@ -1,0 +1,52 @@
+"""`budgets parse` on files downloaded by hand, and `budgets reparse` over an archive offline."""
+from __future__ import annotations
+
+import json
+from urllib.parse import unquote
+
+from archive.export import RECORD_FIELDS
+from tests.crawlrun import FAST, budgets, export_records
+from tests.docgen import cache
+from tests.portals import build_portals, serve_portals
+
+
+def test_parse_json_prints_one_contract_record(tmp_path):
+    docx, xls = cache.seed_docx()[0], cache.seed_xls()[0]
+    out = budgets("parse", str(docx), str(xls), "--json", data=tmp_path).stdout
+    (line,) = out.splitlines()
+    assert "\\u" not in line and "通道县政务服务中心" in line  # Chinese written as is
+    record = json.loads(line)
+    assert list(record) == list(RECORD_FIELDS)
+    assert record["department"] == "通道县政务服务中心" and record["fiscal_year"] == 2020
+    assert record["kind"] == "budget" and record["units_in_source"] == "元"
+    assert record["region"]["admin_code"] == "431230"
+    assert record["figures"]["income_total"] == "2602664.00"
+    assert {f["format"] for f in record["files"]} == {"docx", "xls"}
+    assert all(f["url"].startswith("file://") and len(f["sha256"]) == 64 for f in record["files"])
+    assert any(f["type"] == "malformed_number" and f["key"] == "operating_expenses" for f in record["flags"])
+
+
+def test_parse_records_a_broken_file_and_goes_on(tmp_path):
+    broken = tmp_path / "表格.pdf"
+    broken.write_bytes(b"<html><body>not a pdf</body></html>")
+    docx = cache.seed_docx()[0]
+    proc = budgets("parse", str(docx), str(broken), "--json", data=tmp_path)
+    record = json.loads(proc.stdout)
+    files = {unquote(f["url"].rsplit("/", 1)[-1]): f for f in record["files"]}
+    assert files[docx.name]["format"] == "docx" and "error" not in files[docx.name]
+    assert files[broken.name]["format"] == "html"  # sniffed from the bytes, not the name
+    assert record["department"] == "通道县政务服务中心"
+    human = budgets("parse", str(docx), data=tmp_path).stdout
+    assert "Figures (yuan):" in human and "通道县政务服务中心" in human
+
+
+def test_reparse_offline_gives_the_same_records(tmp_path):
+    data = tmp_path / "data"
+    with serve_portals(build_portals()) as servers:
+        starts = [u for s in servers for u in s.manifest().start_urls]
+        budgets("crawl", *starts, *FAST, data=data)
+    before = export_records(data)
+    out = budgets("reparse", data=data).stdout  # the portals are gone: nothing can be fetched
+    assert f"Parsed {len(before)} documents" in out
+    assert export_records(data) == before
+    assert "Parsed 0 documents" in budgets("reparse", "--stale-only", data=data).stdout
