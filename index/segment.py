@@ -5,6 +5,7 @@ through `normalise` and then `words`.  jieba's dictionary is loaded once, lazily
 private `jieba.Tokenizer` (so other code using the global jieba is unaffected), with the
 budget vocabulary added so that 三公经费, 一般公共预算, 部门决算 … come out whole.  HMM
 new-word guessing is off: it depends on neighbouring characters, and a query has none.
+Runs are cut by `_Cutter`, jieba's own algorithm over that dictionary, made faster.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import re
 import threading
 import unicodedata
 from functools import lru_cache
+from math import log
 
 import jieba
 
@@ -45,6 +47,7 @@ _lock = threading.Lock()
 
 
 _tokenizer: jieba.Tokenizer | None = None
+_cutter: _Cutter | None = None
 
 
 def tokenizer() -> jieba.Tokenizer:
@@ -67,8 +70,11 @@ def normalise(text: str) -> str:
     return _STRIP_QUOTES.sub("", unicodedata.normalize("NFKC", text)).lower()
 
 
+_ALNUM = re.compile(r"[^\W_]")  # a character for which str.isalnum() holds
+
+
 def _keep(token: str) -> bool:
-    return len(token) <= _MAX_TOKEN and any(c.isalnum() for c in token)
+    return len(token) <= _MAX_TOKEN and _ALNUM.search(token) is not None
 
 
 def runs(normalised: str) -> list[str]:
@@ -76,10 +82,72 @@ def runs(normalised: str) -> list[str]:
     return _RUN.findall(normalised)
 
 
+_ASCII_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+
+
+class _Cutter:
+    """jieba's precise mode without HMM (`Tokenizer.cut(run, HMM=False)`), about three
+    times faster: segmenting is most of an index build, and jieba spends it building a
+    DAG dict, taking a log per candidate word and comparing tuples.  This computes the
+    same route with the same float operations (log(freq) - log(total) + rest, ties to the
+    longer word) over precomputed log frequencies, so the words are identical."""
+
+    def __init__(self, tk: jieba.Tokenizer) -> None:
+        logtotal = log(tk.total)
+        self.freq = tk.FREQ  # word and word-prefix -> frequency (0 for prefixes only)
+        self.logp = {w: log(f) - logtotal for w, f in tk.FREQ.items() if f}
+        self.unknown = log(1) - logtotal  # a character that is no word
+
+    def cut(self, run: str) -> list[str]:
+        """The words of one run (a match of jieba's `re_han_default`)."""
+        freq, logp, n = self.freq, self.logp, len(run)
+        score, end = [0.0] * (n + 1), list(range(n + 1))
+        for k in range(n - 1, -1, -1):
+            best, best_end, i, frag = None, k, k, run[k]
+            while frag in freq:
+                p = logp.get(frag)
+                if p is not None:
+                    v = p + score[i + 1]
+                    if best is None or v >= best:
+                        best, best_end = v, i
+                i += 1
+                if i == n:
+                    break
+                frag = run[k:i + 1]
+            score[k] = self.unknown + score[k + 1] if best is None else best
+            end[k] = best_end
+        out, buf, x = [], "", 0
+        while x < n:  # single ASCII letters and digits in a row join, as in jieba
+            y = end[x] + 1
+            word = run[x:y]
+            if y - x == 1 and word in _ASCII_ALNUM:
+                buf += word
+            else:
+                if buf:
+                    out.append(buf)
+                    buf = ""
+                out.append(word)
+            x = y
+        if buf:
+            out.append(buf)
+        return out
+
+
+def cutter() -> _Cutter:
+    """The fast cutter over tokenizer()'s dictionary, built once, on first use."""
+    global _cutter
+    if _cutter is None:
+        tk = tokenizer()
+        with _lock:
+            if _cutter is None:
+                _cutter = _Cutter(tk)
+    return _cutter
+
+
 @lru_cache(maxsize=500_000)
 def cut_run(run: str) -> tuple[str, ...]:
     """The words of one run; cached, as disclosures repeat the same phrases endlessly."""
-    return tuple(t for t in tokenizer().cut(run, HMM=False) if _keep(t))
+    return tuple(t for t in cutter().cut(run) if _keep(t))
 
 
 def words(normalised: str) -> list[str]:

@@ -22,13 +22,14 @@ from index.segment import cut_run, is_known_word, normalise, runs, subwords, wor
 GAP = "z"
 MAX_TOKENS = 10
 MAX_QUERY_CHARS = 1000  # longer input is cut before segmenting
-_LETTERS = "abcdefghijklmnop"
+_HEX_TO_LETTERS = str.maketrans("0123456789abcdef", "abcdefghijklmnop")
 _QUOTED = re.compile(r'"([^"]*)"?')
 
 
+@lru_cache(maxsize=500_000)
 def encode(token: str) -> str:
     """A token as lower-case letters a–p: one word for any tokenizer, never syntax."""
-    return "".join(_LETTERS[b >> 4] + _LETTERS[b & 15] for b in token.encode("utf-8"))
+    return token.encode("utf-8").hex().translate(_HEX_TO_LETTERS)  # byte b: letters b >> 4, b & 15
 
 
 @dataclass(frozen=True)

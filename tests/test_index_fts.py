@@ -85,6 +85,26 @@ def test_repeated_upserts_keep_index_exact(tmp_path):
     assert backend.count() == 0 and backend.search(SearchQuery("公务接待费")).total == 0
 
 
+def test_replacing_the_newest_record_beside_a_new_one(tmp_path):
+    """A batch that lists a new record before a replacement of the row with the highest rowid."""
+    backend = FtsBackend(tmp_path / "search.db")
+    backend.upsert([record("a", "三公经费"), record("b", "公务接待费")])
+    backend.upsert([record("c", "机关运行经费"), record("b", "会议费")])
+    assert backend.count() == 3
+    assert backend.search(SearchQuery("公务接待费")).total == 0
+    assert {h.id for h in backend.search(SearchQuery("会议费")).hits} == {"b"}
+
+
+def test_fast_cutter_matches_jieba_precise_mode():
+    """The re-implemented cutter must cut exactly as jieba (precise mode, no HMM) does."""
+    from index.segment import cutter, runs, tokenizer
+    from tests.paths import SEEDS
+
+    text = normalise("".join(p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))))
+    for run in runs(text):
+        assert cutter().cut(run) == list(tokenizer().cut(run, HMM=False)), run
+
+
 @pytest.fixture
 def fallback(tmp_path):
     backend = FtsBackend(tmp_path / "search.db")
