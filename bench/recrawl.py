@@ -8,29 +8,23 @@ log) and the second pass as a share of the first (target: ≤ 10 %), and the wal
 from __future__ import annotations
 
 import argparse
-import os
 import sqlite3
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench.crawl import FAST, run  # noqa: E402
 from tests.portals import build_portals, serve_portals  # noqa: E402
 
-FAST = ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY_JITTER=0", "-s", "DOWNLOAD_DELAY=0",
-        "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8"]
 
 
 def crawl(starts: list[str], data: Path) -> float:
-    started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "budgets.cli", "crawl", *starts, "--no-process", "--data", str(data), *FAST],
-                   cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - started
+    seconds, _ = run([sys.executable, "-m", "budgets.cli", "crawl", *starts, "--no-process", "--data", str(data),
+                      *FAST])
+    return seconds
 
 
 def main() -> None:
