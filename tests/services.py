@@ -79,7 +79,7 @@ def start_meilisearch(binary: Path | None = None) -> tuple[str, str, Callable[[]
         raise ServiceError(f"Meilisearch binary not found at {binary}; run `bash scripts/meilisearch.sh`")
     workdir = Path(tempfile.mkdtemp(prefix="meili-"))
     port = free_port()
-    key = secrets.token_urlsafe(24)
+    key = secrets.token_hex(24)  # hex: a key starting with "-" would read as an option
     log = workdir / "meilisearch.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
