@@ -70,6 +70,7 @@ def run_summary(db: ArchiveDB, run_id: int) -> dict:
         "not_disclosures": not_disclosures,
         "offsite_links_recorded": one("select count(*) from offsite_links"),
         "errors": errors,
+        "warc_error": stats.get("budgets/warc_checkpoint_error"),
     }
 
 
@@ -87,4 +88,7 @@ def format_summary(summary: dict) -> str:
     lines.append(f"Off-host links recorded, not followed: {summary['offsite_links_recorded']}")
     lines.append("Errors:")
     lines += [f"  {kind:<32} {n:>6}" for kind, n in sorted(summary["errors"].items())] or ["  (none)"]
+    if summary["warc_error"]:
+        lines.append(f"WARC checkpoint failed: {summary['warc_error']} "
+                     "(the fetches are archived; their WARC records are written at the next checkpoint)")
     return "\n".join(lines)

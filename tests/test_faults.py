@@ -175,7 +175,8 @@ def test_disk_full_mid_crawl(tmp_path):
     try:
         with FaultServer("127.0.0.5", routes) as server:
             start = server.base_url + "/"
-            budgets("crawl", start, *FAULTY, data=data, timeout=120)  # fails the test unless it exits 0
+            out = budgets("crawl", start, *FAULTY, data=data, timeout=120)  # fails the test unless it exits 0
+            assert "WARC checkpoint failed: " in out.stdout and "No space left" in out.stdout
             with _db(data) as db:
                 stored = db.execute("select url, sha256, error from document_files").fetchall()
                 full = db.execute("select count(*) from fetches where error like '%No space left%'").fetchone()[0]
