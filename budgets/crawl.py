@@ -81,13 +81,14 @@ def format_summary(summary: dict) -> str:
         "This run: " + ", ".join(f"{n} {k}" for k, n in summary["documents"].items()),
         "Disclosures per portal:",
     ]
-    lines += [f"  {portal:<32} {n:>6}" for portal, n in summary["disclosures_per_portal"].items()] or ["  (none)"]
+    width = max([32, *map(len, [*summary["disclosures_per_portal"], *summary["not_disclosures"], *summary["errors"]])])
+    lines += [f"  {portal:<{width}} {n:>6}" for portal, n in summary["disclosures_per_portal"].items()] or ["  (none)"]
     lines.append(f"  duplicate publications merged: {summary['duplicate_pages']}")
     lines.append("Pages judged not to be disclosures:")
-    lines += [f"  {reason:<32} {n:>6}" for reason, n in summary["not_disclosures"].items()] or ["  (none)"]
+    lines += [f"  {reason:<{width}} {n:>6}" for reason, n in summary["not_disclosures"].items()] or ["  (none)"]
     lines.append(f"Off-host links recorded, not followed: {summary['offsite_links_recorded']}")
     lines.append("Errors:")
-    lines += [f"  {kind:<32} {n:>6}" for kind, n in sorted(summary["errors"].items())] or ["  (none)"]
+    lines += [f"  {kind:<{width}} {n:>6}" for kind, n in sorted(summary["errors"].items())] or ["  (none)"]
     if summary["warc_error"]:
         lines.append(f"WARC checkpoint failed: {summary['warc_error']} "
                      "(the fetches are archived; their WARC records are written at the next checkpoint)")
