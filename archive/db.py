@@ -151,13 +151,13 @@ class ArchiveDB:
             raise
         conn.execute("COMMIT")
 
-    def _insert(self, table: str, row: dict, on_conflict: str = "") -> int:
+    def insert_row(self, table: str, row: dict, on_conflict: str = "") -> int:
         cols = ", ".join(f"[{c}]" for c in row)
         marks = ", ".join("?" for _ in row)
         cur = self.db.conn.execute(f"INSERT {on_conflict} INTO [{table}] ({cols}) VALUES ({marks})", list(row.values()))
         return cur.lastrowid
 
-    def _upsert(self, table: str, row: dict) -> None:
+    def upsert_row(self, table: str, row: dict) -> None:
         pk = TABLES[table]["pk"]
         keys = (pk,) if isinstance(pk, str) else pk
         cols = ", ".join(f"[{c}]" for c in row)
@@ -181,7 +181,7 @@ class ArchiveDB:
         with self.tx() as conn:
             if unfinished:
                 conn.execute("update runs set status = 'interrupted' where id = ?", [unfinished[0]])
-            run_id = self._insert("runs", {"started_at": now_iso(), "start_urls": key, "status": "running",
+            run_id = self.insert_row("runs", {"started_at": now_iso(), "start_urls": key, "status": "running",
                                            "resumed_from": resumed})
         return int(run_id), resumed
 
@@ -195,17 +195,17 @@ class ArchiveDB:
         """Log one fetch; on success also remember the body and the URL's current state."""
         row = {"fetched_at": now_iso(), **row}
         with self.tx():
-            fetch_id = self._insert("fetches", row)
+            fetch_id = self.insert_row("fetches", row)
             sha = row.get("sha256")
             # only a successful GET is something a later request for the URL may be answered with
             ok = sha and 200 <= (row.get("status") or 0) < 300 and row.get("method", "GET") == "GET"
             if sha:
-                self._insert("blobs", {"sha256": sha, "bytes": row.get("bytes"), "path": blob_path,
+                self.insert_row("blobs", {"sha256": sha, "bytes": row.get("bytes"), "path": blob_path,
                                        "first_url": row["url"], "first_seen": row["fetched_at"]}, "OR IGNORE")
             if ok:
                 headers = json.loads(row.get("headers") or "{}")
                 existing = self.db.execute("select first_seen from urls where url = ?", [row["url"]]).fetchone()
-                self._upsert("urls", {"url": row["url"], "final_url": row.get("final_url"), "status": row.get("status"),
+                self.upsert_row("urls", {"url": row["url"], "final_url": row.get("final_url"), "status": row.get("status"),
                      "sha256": sha, "headers": row.get("headers"),
                      "etag": _header(headers, "etag"), "last_modified": _header(headers, "last-modified"),
                      "first_seen": existing[0] if existing else row["fetched_at"],
@@ -225,7 +225,7 @@ class ArchiveDB:
         """Log a 304 answer: the archived body is still current as of now."""
         row = {"fetched_at": now_iso(), **row}
         with self.tx() as conn:
-            fetch_id = self._insert("fetches", row)
+            fetch_id = self.insert_row("fetches", row)
             conn.execute("update urls set last_checked = ?, last_seen = ?, last_run_id = ? where url = ?",
                          [row["fetched_at"], row["fetched_at"], row.get("run_id"), row["url"]])
         return fetch_id
@@ -252,15 +252,15 @@ class ArchiveDB:
         ts = now_iso()
         row = {**row, "first_seen": existing[0] if existing else ts, "last_seen": ts}
         with self.tx():
-            self._upsert("pages", row)
+            self.upsert_row("pages", row)
 
     def save_decision(self, row: dict) -> None:
         with self.tx():
-            self._upsert("decisions", {**row, "decided_at": now_iso()})
+            self.upsert_row("decisions", {**row, "decided_at": now_iso()})
 
     def save_offsite(self, url: str, found_on: str) -> None:
         with self.tx():
-            self._insert("offsite_links", {"url": url, "found_on": found_on, "first_seen": now_iso()}, "OR IGNORE")
+            self.insert_row("offsite_links", {"url": url, "found_on": found_on, "first_seen": now_iso()}, "OR IGNORE")
 
     def document_for_url(self, url: str) -> str | None:
         row = self.db.execute("select document_id from document_pages where url = ?", [url]).fetchone()
@@ -281,7 +281,7 @@ class ArchiveDB:
         with self.tx() as conn:
             existing = conn.execute("select first_seen, fingerprint, version from documents where id = ?",
                                     [doc["id"]]).fetchone()
-            self._insert("document_pages", {"document_id": doc["id"], "url": page_url, "role": role,
+            self.insert_row("document_pages", {"document_id": doc["id"], "url": page_url, "role": role,
                                             "first_seen": ts}, "OR IGNORE")
             conn.execute("update document_pages set gone_at = null where document_id = ? and url = ?",
                          [doc["id"], page_url])
@@ -293,14 +293,14 @@ class ArchiveDB:
             outcome = "unchanged" if existing and existing[1] == doc["fingerprint"] else ("revised" if existing else "new")
             if outcome != "unchanged":
                 version += 1
-                self._insert("document_versions", {"document_id": doc["id"], "version": version,
+                self.insert_row("document_versions", {"document_id": doc["id"], "version": version,
                                                    "fingerprint": doc["fingerprint"],
                                                    "files": json.dumps(files, ensure_ascii=False), "first_seen": ts})
-            self._upsert("documents", {**doc, "status": "active", "withdrawn_at": None, "version": version,
+            self.upsert_row("documents", {**doc, "status": "active", "withdrawn_at": None, "version": version,
                                        "first_seen": existing[0] if existing else ts, "last_seen": ts})
             conn.execute("delete from document_files where document_id = ?", [doc["id"]])
             for pos, f in enumerate(files):
-                self._insert("document_files", {**f, "document_id": doc["id"], "position": pos}, "OR REPLACE")
+                self.insert_row("document_files", {**f, "document_id": doc["id"], "position": pos}, "OR REPLACE")
         return outcome
 
     def page_gone(self, url: str) -> str | None:
@@ -342,7 +342,7 @@ class ArchiveDB:
 
     def save_parse(self, row: dict) -> None:
         with self.tx():
-            self._upsert("parses", {**row, "parsed_at": now_iso()})
+            self.upsert_row("parses", {**row, "parsed_at": now_iso()})
 
     def parse_of(self, doc_id: str) -> dict | None:
         rows = list(self.db.query("select * from parses where document_id = ?", [doc_id]))

@@ -204,7 +204,7 @@ class Verifier:
         first = self.db.db.execute("select url, fetched_at from fetches where sha256 = ? order by id limit 1",
                                    [sha]).fetchone()
         with self.db.tx():
-            self.db._insert("blobs", {"sha256": sha, "bytes": self.blobs.path(sha).stat().st_size,
+            self.db.insert_row("blobs", {"sha256": sha, "bytes": self.blobs.path(sha).stat().st_size,
                                       "path": self.blobs.relpath(sha), "first_url": first[0] if first else None,
                                       "first_seen": first[1] if first else now_iso()}, "OR IGNORE")
         problem.repaired = "registered"

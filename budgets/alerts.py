@@ -56,7 +56,7 @@ def add_alert(db: ArchiveDB, query: str, filters: dict, notify: list[str]) -> in
         raise ValueError(f"unknown filters: {sorted(unknown)}")
     with db.tx():
         # "since now": an alert reports what appears after it was saved
-        return db._insert("alerts", {"query": query, "filters": json.dumps(filters, ensure_ascii=False),
+        return db.insert_row("alerts", {"query": query, "filters": json.dumps(filters, ensure_ascii=False),
                                      "notify": json.dumps(notify), "created_at": now_iso(), "last_run_at": now_iso()})
 
 
@@ -103,7 +103,7 @@ def run_alerts(db: ArchiveDB, backend, data_dir: Path, send=None) -> dict[int, l
             hits = [h.as_dict() for h in result.hits if h.id in new_ids]
         with db.tx() as conn:
             for hit in hits:
-                db._insert("alert_hits", {"alert_id": alert.id, "document_id": hit["id"], "found_at": started},
+                db.insert_row("alert_hits", {"alert_id": alert.id, "document_id": hit["id"], "found_at": started},
                            "OR IGNORE")
             conn.execute("update alerts set last_run_at = ? where id = ?", [started, alert.id])
         if hits:
