@@ -74,3 +74,16 @@ def document_html(doc: Document, tables: bool = True) -> str:
 
 def paragraphs_html(paragraphs: list[str]) -> str:
     return "\n".join(f'<p style="text-indent:2em">{escape(p)}</p>' for p in paragraphs)
+
+
+def generated_plan(i: int, place: str, published: list[date], newest: bool) -> tuple[str, int, str, date, str]:
+    """Kind, fiscal year, department, publication day and file format of the i-th generated
+    disclosure; `newest` dates it after everything in `published`."""
+    kind = "budget" if i % 2 == 0 or newest else "final_account"
+    year = 2019 + (i // 2) % 4
+    if newest:
+        year = max(published).year + 1
+    day = publication_date(year, kind, i)
+    if newest:
+        day = max(max(published) + timedelta(days=1), day)
+    return kind, year, department_name(place, i // 8), day, BULK_FORMATS[i % len(BULK_FORMATS)]

@@ -11,7 +11,7 @@ Content-Disposition, from /attach/0/…, or from /u/cms/www/….
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date
 from html import escape
 from typing import Callable
 from urllib.parse import quote
@@ -385,15 +385,8 @@ $(document).ready(function(){{
         """The next generated disclosure; `newest` dates it after everything published so far."""
         i = self.generated
         self.generated += 1
-        kind = "budget" if i % 2 == 0 or newest else "final_account"
-        year = 2019 + (i // 2) % 4
-        if newest:
-            year = max(d.article.published for d in self.portal.disclosures).year + 1
-        dept = common.department_name("通道侗族自治县", i // 8)
-        day = common.publication_date(year, kind, i)
-        if newest:
-            day = max(max(d.article.published for d in self.portal.disclosures) + timedelta(days=1), day)
-        fmt = common.BULK_FORMATS[i % len(common.BULK_FORMATS)]
+        kind, year, dept, day, fmt = common.generated_plan(
+            i, "通道侗族自治县", [d.article.published for d in self.portal.disclosures], newest)
         title = f"{dept}{year}年{kind_label(kind)}"
         seed = self.seeds["zhuzhou"] if fmt == "pdf" else self.seeds["tongdao"]
         stamp = f"{day:%y%m%d}{i:07d}"

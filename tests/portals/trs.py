@@ -8,7 +8,7 @@ files P0<date><digits>.pdf next to the article, with the editor's path in OLDSRC
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date
 from html import escape
 from typing import Callable
 
@@ -504,16 +504,9 @@ createPageHTML({pages}, {n}, "index", "html");
         """The next generated disclosure; `newest` dates it after everything published so far."""
         i = self.generated
         self.generated += 1
-        kind = "budget" if i % 2 == 0 or newest else "final_account"
-        year = 2019 + (i // 2) % 4
-        if newest:
-            year = max(d.article.published for d in self.portal.disclosures).year + 1
-        dept = common.department_name("株洲市", i // 8)
-        day = common.publication_date(year, kind, i)
-        if newest:
-            day = max(max(d.article.published for d in self.portal.disclosures) + timedelta(days=1), day)
+        kind, year, dept, day, fmt = common.generated_plan(
+            i, "株洲市", [d.article.published for d in self.portal.disclosures], newest)
         key = "bmys" if kind == "budget" else "bmjs"
-        fmt = common.BULK_FORMATS[i % len(common.BULK_FORMATS)]
         seed = self.seeds["zhuzhou"]
         art_id = 3000000 + i
 
