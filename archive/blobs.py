@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import time
 from pathlib import Path
 
 
@@ -69,10 +70,17 @@ class BlobStore:
             if not p.name.startswith(".tmp-"):
                 yield p.name
 
-    def remove_partial_writes(self) -> int:
-        """Delete temporary files left by a process killed mid-write."""
+    def remove_partial_writes(self, older_than: float = 0.0) -> int:
+        """Delete temporary files left by a process killed mid-write (those last written more
+        than `older_than` seconds ago: in a shared store, another worker may be writing one now)."""
         n = 0
+        cutoff = time.time() - older_than
         for p in self.root.glob("??/??/.tmp-*"):
+            try:
+                if older_than and p.stat().st_mtime > cutoff:
+                    continue
+            except FileNotFoundError:
+                continue
             p.unlink(missing_ok=True)
             n += 1
         return n

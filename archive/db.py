@@ -26,7 +26,13 @@ TABLES: dict[str, dict[str, Any]] = {
     # one row per crawl invocation; a run still "running" when the next starts was killed
     "runs": dict(
         columns={"id": int, "started_at": str, "finished_at": str, "start_urls": str,
-                 "status": str, "resumed_from": int, "stats": str},
+                 "status": str, "resumed_from": int, "stats": str, "distributed_crawl": int},
+        pk="id",
+    ),
+    # ids of the ingest writer's last committed batch of messages: a batch taken again after
+    # the writer was killed between its commit and clearing it from Redis is not applied twice
+    "ingested": dict(
+        columns={"id": str},
         pk="id",
     ),
     # every network fetch (and every refusal or error) in order
@@ -142,7 +148,11 @@ class ArchiveDB:
     # writes commit as they go, which would split a fetch's rows across a kill -9.
     @contextmanager
     def tx(self):
+        """One transaction; inside another (the ingest writer's batch), part of that one."""
         conn = self.db.conn
+        if conn.in_transaction:
+            yield conn
+            return
         conn.execute("BEGIN IMMEDIATE")
         try:
             yield conn
@@ -185,6 +195,25 @@ class ArchiveDB:
                                            "resumed_from": resumed})
         return int(run_id), resumed
 
+    def distributed_run(self, crawl_id: int, start_urls: list[str]) -> int:
+        """The run of distributed crawl `crawl_id`, opened on first use."""
+        row = self.db.execute("select id from runs where distributed_crawl = ?", [crawl_id]).fetchone()
+        if row:
+            return int(row[0])
+        with self.tx():
+            return int(self.insert_row("runs", {
+                "started_at": now_iso(), "start_urls": json.dumps(sorted(start_urls), ensure_ascii=False),
+                "status": "running", "distributed_crawl": crawl_id, "stats": "{}"}))
+
+    def add_run_counts(self, run_id: int, counts: dict[str, int]) -> None:
+        """Add to a run's counters (in the caller's transaction, with the rows they count)."""
+        row = self.db.execute("select stats from runs where id = ?", [run_id]).fetchone()
+        stats = json.loads(row[0] or "{}") if row else {}
+        for name, n in counts.items():
+            stats[name] = stats.get(name, 0) + n
+        with self.tx() as conn:
+            conn.execute("update runs set stats = ? where id = ?", [json.dumps(stats, ensure_ascii=False), run_id])
+
     def finish_run(self, run_id: int, stats: dict) -> None:
         with self.tx() as conn:
             conn.execute("update runs set finished_at = ?, status = 'finished', stats = ? where id = ?",
@@ -207,7 +236,7 @@ class ArchiveDB:
                 existing = self.db.execute("select first_seen from urls where url = ?", [row["url"]]).fetchone()
                 self.upsert_row("urls", {"url": row["url"], "final_url": row.get("final_url"), "status": row.get("status"),
                      "sha256": sha, "headers": row.get("headers"),
-                     "etag": _header(headers, "etag"), "last_modified": _header(headers, "last-modified"),
+                     "etag": first_header(headers, "etag"), "last_modified": first_header(headers, "last-modified"),
                      "first_seen": existing[0] if existing else row["fetched_at"],
                      "last_seen": row["fetched_at"], "last_run_id": row.get("run_id"), "fetch_id": fetch_id,
                      "role": row.get("role"), "last_checked": row["fetched_at"]})
@@ -352,7 +381,7 @@ class ArchiveDB:
         return list(self.db.query(sql, list(params)))
 
 
-def _header(headers: dict, name: str) -> str | None:
+def first_header(headers: dict, name: str) -> str | None:
     for k, v in headers.items():
         if k.lower() == name:
             return v[0] if isinstance(v, list) else v

@@ -51,9 +51,18 @@ def cli() -> None:
 @click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE", help="Override a Scrapy setting.")
 @click.option("-v", "--verbose", is_flag=True, help="Log every request (Scrapy INFO log).")
 @click.option("--no-process", is_flag=True, help="Only crawl and archive; parse and index later with `budgets reparse`.")
+@click.option("--redis", "redis_url", metavar="URL",
+              help="Crawl on the shared frontier at this Redis (workers: `budgets worker`; writer: `budgets ingest`).")
+@click.option("--no-wait", is_flag=True, help="With --redis: seed the crawl and return without waiting for its end.")
+@click.option("--abandon", is_flag=True, help="With --redis: drop what is left of an unfinished crawl first.")
 @data_option
-def crawl(urls, portals_file, delay, concurrency, settings, verbose, no_process, data_dir: Path) -> None:
-    """Crawl from the given start pages, staying on their hosts; archive everything; find disclosures."""
+def crawl(urls, portals_file, delay, concurrency, settings, verbose, no_process, redis_url, no_wait, abandon,
+          data_dir: Path) -> None:
+    """Crawl from the given start pages, staying on their hosts; archive everything; find disclosures.
+
+    With --redis, the crawl runs on the workers attached to that Redis and the ingest writer
+    fills the archive (see `budgets worker` and `budgets ingest`); this command seeds it and
+    follows it to its end."""
     from archive.db import ArchiveDB
     from budgets.crawl import format_summary, run_crawl, run_summary
 
@@ -93,11 +102,136 @@ def crawl(urls, portals_file, delay, concurrency, settings, verbose, no_process,
         if not sep:
             raise click.UsageError(f"-s wants NAME=VALUE, got {item!r}")
         overrides[name] = value
+    if redis_url:
+        _crawl_distributed(redis_url, start_urls, overrides, no_wait, abandon)
+        return
+    if no_wait or abandon:
+        raise click.UsageError("--no-wait and --abandon go with --redis")
     run_id = run_crawl(data_dir, start_urls, overrides)
     db = ArchiveDB(data_dir / "archive.db")
     click.echo(format_summary(run_summary(db, run_id)))
     if not no_process:
         _process_and_report(data_dir, force=False)
+
+
+# settings a distributed crawl takes from `budgets crawl` (the rest are each worker's own)
+DISTRIBUTED_SETTINGS = {"DOWNLOAD_DELAY": ("delay", float), "CONCURRENT_REQUESTS_PER_DOMAIN": ("concurrency", int),
+                        "BUDGETS_ALLOW_PRIVATE": ("allow_private", str),
+                        "BUDGETS_REVALIDATE_AFTER": ("revalidate_after", float)}
+
+
+def _crawl_distributed(redis_url: str, start_urls: list[str], overrides: dict, no_wait: bool, abandon: bool) -> None:
+    from budgets.crawl import crawl_settings, format_summary
+    from budgets.distributed_crawl import CrawlInProgress, abandon_crawl, seed_crawl, wait_for_crawl
+    from budgets.progress import Progress
+    from crawler.distributed.keys import Keys, connect
+    from crawler.distributed.session import CrawlConfig
+
+    settings = crawl_settings(Path("."), {k: v for k, v in overrides.items() if k in DISTRIBUTED_SETTINGS})
+    config = CrawlConfig(start_urls=start_urls, regions=overrides["BUDGETS_PORTAL_REGIONS"],
+                         exclude=overrides["BUDGETS_EXCLUDE"], slots=overrides["DOWNLOAD_SLOTS"])
+    for name, (field, kind) in DISTRIBUTED_SETTINGS.items():
+        setattr(config, field, kind(settings.get(name)))
+    unknown = sorted(set(overrides) - set(DISTRIBUTED_SETTINGS) - {"LOG_LEVEL", "BUDGETS_PORTAL_REGIONS",
+                                                                   "BUDGETS_EXCLUDE", "DOWNLOAD_SLOTS",
+                                                                   "AUTOTHROTTLE_START_DELAY"})
+    if unknown:
+        raise click.UsageError(f"{', '.join(unknown)}: set on each worker (`budgets worker -s`), not on the crawl")
+    try:
+        server = connect(redis_url)
+    except ConnectionError as exc:
+        raise click.ClickException(str(exc)) from exc
+    keys = Keys()
+    if abandon:
+        abandon_crawl(server, keys)
+    try:
+        crawl_id = seed_crawl(server, keys, config)
+    except CrawlInProgress as exc:
+        raise click.ClickException(f"{exc}; start workers to finish it, or pass --abandon to drop it") from exc
+    click.echo(f"Crawl {crawl_id}: {len(start_urls)} start pages queued on {redis_url}")
+    if no_wait:
+        return
+    progress = Progress("crawl: responses")
+
+    def show(state: dict) -> None:
+        stats = {k.decode(): int(v) for k, v in server.hgetall(keys.stats(crawl_id)).items()}
+        done = sum(stats.get(f"budgets/{k}", 0) for k in ("fetched", "served_from_archive", "not_modified"))
+        progress.detail = (f"{state['queued']} queued, {state['in_flight']} in flight, {state['workers']} workers, "
+                           f"{state['items'] + state['ingesting']} items for the writer")
+        progress.advance(done - progress.count)
+
+    result = wait_for_crawl(server, keys, crawl_id, show)
+    progress.finish()
+    click.echo(format_summary(result["summary"]))
+    if result["report"]:
+        click.echo(result["report"])
+
+
+@cli.command()
+@click.option("--redis", "redis_url", required=True, metavar="URL", help="Redis holding the shared frontier.")
+@click.option("--blobs", type=click.Path(file_okay=False, path_type=Path),
+              help="The shared blob store (default: DATA/blobs).")
+@click.option("--idle-exit", type=float, default=0.0, metavar="SECONDS",
+              help="Stop once the frontier has been empty this long (default: keep waiting for crawls).")
+@click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE", help="Override a Scrapy setting.")
+@click.option("-v", "--verbose", is_flag=True, help="Log every request (Scrapy INFO log).")
+@data_option
+def worker(redis_url, blobs, idle_exit, settings, verbose, data_dir: Path) -> None:
+    """Crawl from a shared frontier: fetch, keep bodies in the blob store, hand the rest to the writer."""
+    from crawler.distributed.keys import connect
+    from crawler.distributed.worker import run_worker
+
+    try:
+        connect(redis_url)
+    except ConnectionError as exc:
+        raise click.ClickException(str(exc)) from exc
+    overrides: dict = {"LOG_LEVEL": "INFO" if verbose else "WARNING"}
+    for item in settings:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise click.UsageError(f"-s wants NAME=VALUE, got {item!r}")
+        overrides[name] = value
+    run_worker(redis_url, (blobs or data_dir / "blobs").resolve(), idle_exit=idle_exit, overrides=overrides)
+
+
+@cli.command()
+@click.option("--redis", "redis_url", required=True, metavar="URL", help="Redis holding the shared frontier.")
+@click.option("--idle-exit", type=float, default=0.0, metavar="SECONDS",
+              help="Stop once no crawl is running and nothing came for this long (default: keep running).")
+@click.option("--no-process", is_flag=True, help="Only archive; parse and index later with `budgets reparse`.")
+@click.option("-v", "--verbose", is_flag=True, help="Log every batch written.")
+@data_option
+def ingest(redis_url, idle_exit, no_process, verbose, data_dir: Path) -> None:
+    """The single writer of a distributed crawl: what the workers found into the archive and the index."""
+    import logging
+
+    from budgets.ingest import Ingest, IngestBusy
+    from crawler.distributed.keys import Keys, connect
+
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        server = connect(redis_url)
+    except ConnectionError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+    def process() -> str:
+        from budgets.process import process as run_process
+
+        backend = _backend(data_dir)
+        try:
+            report = run_process(data_dir, backend)
+        finally:
+            backend.close()
+        return (f"Parsed {report.parsed} documents ({report.unchanged} unchanged), indexed {report.indexed}; "
+                f"{len(report.file_errors)} files could not be read")
+
+    writer = Ingest(server, Keys(), data_dir, process=None if no_process else process)
+    try:
+        writer.run(idle_exit=idle_exit)
+    except IngestBusy as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Wrote {writer.applied} messages ({writer.failed} could not be written)")
 
 
 def _backend(data_dir: Path):

@@ -26,6 +26,7 @@ class Progress:
         self.interval = refresh if self.live else log_every
         self.clock = clock
         self.started = self._last = clock()
+        self.detail = ""  # shown after the count, e.g. the state of a distributed crawl
 
     def status(self) -> str:
         """`label: done/total (pct) rate/s, ETA m:ss` — what the line shows now."""
@@ -35,8 +36,8 @@ class Progress:
             line = f"{self.label}: {self.count:,}/{self.total:,} ({100 * self.count / self.total:.0f}%) {rate:,.0f}/s"
             if rate > 0 and self.count < self.total:
                 line += f", ETA {_duration((self.total - self.count) / rate)}"
-            return line
-        return f"{self.label}: {self.count:,} {rate:,.0f}/s"
+            return line + (f"; {self.detail}" if self.detail else "")
+        return f"{self.label}: {self.count:,} {rate:,.0f}/s" + (f"; {self.detail}" if self.detail else "")
 
     def advance(self, n: int = 1) -> None:
         self.count += n

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 
 from crawler.items import AttachmentResult, DocumentItem, PageGoneItem, PageItem
 from crawler.session import CrawlSession
@@ -29,42 +30,40 @@ def document_id(first_url: str) -> str:
     return hashlib.sha256(first_url.encode("utf-8")).hexdigest()[:20]
 
 
-class ArchivePipeline:
-    def __init__(self, crawler) -> None:
-        self.crawler = crawler
-        # region metadata per portal host, from the portal registry (`budgets crawl --portals`)
-        self._regions: dict[str, dict] = crawler.settings.getdict("BUDGETS_PORTAL_REGIONS")
+class ArchiveWriter:
+    """Pages, decisions and documents into archive.db: for the pipeline of a local crawl and for
+    the ingest writer of a distributed one, so both make the same archive."""
 
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler)
+    def __init__(self, db, run_id: int, regions: dict[str, dict], count: Callable[[str], None]) -> None:
+        self.db = db
+        self.run_id = run_id
+        self.regions = regions  # region metadata per portal host, from the portal registry
+        self.count = count
 
-    def process_item(self, item):
-        session = CrawlSession.of(self.crawler)
+    def write(self, item) -> None:
         if isinstance(item, PageItem):
-            self._save_page(session, item)
+            self.page(item)
         elif isinstance(item, DocumentItem):
-            self._save_document(session, item)
+            self.document(item)
         elif isinstance(item, PageGoneItem):
-            outcome = session.db.page_gone(item.url)
+            outcome = self.db.page_gone(item.url)
             if outcome:
-                self.crawler.stats.inc_value(f"budgets/documents/{outcome}")
-        return item
+                self.count(f"budgets/documents/{outcome}")
 
-    def _save_page(self, session: CrawlSession, item: PageItem) -> None:
-        db = session.db
+    def page(self, item: PageItem) -> None:
+        db = self.db
         db.save_page({"url": item.url, "host": item.host, "title": item.title,
                       "published_date": item.published_date,
                       "page_metadata": json.dumps(item.page_metadata, ensure_ascii=False),
                       "text": item.text, "sha256": item.sha256, "encoding": item.encoding})
         db.set_url_role(item.url, item.role)
         if item.decision is not None:
-            db.save_decision({"url": item.url, "run_id": session.run_id, **item.decision})
+            db.save_decision({"url": item.url, "run_id": self.run_id, **item.decision})
         for link in item.offsite_links:
             db.save_offsite(link, item.url)
 
-    def _save_document(self, session: CrawlSession, item: DocumentItem) -> None:
-        db = session.db
+    def document(self, item: DocumentItem) -> None:
+        db = self.db
         fingerprint = document_fingerprint(item)
         doc_id = db.document_for_url(item.page_url)
         role = "detail"
@@ -76,21 +75,20 @@ class ArchivePipeline:
         else:
             pages = db.document_pages(doc_id)
             role = next((p["role"] for p in pages if p["url"] == item.page_url), role)
-        self._keep_archived_files(session, doc_id, item)
+        self._keep_archived_files(doc_id, item)
         fingerprint = document_fingerprint(item)
         doc = {"id": doc_id, "detail_url": item.page_url, "title": item.title, "kind": item.kind,
                "fiscal_year": item.fiscal_year, "department": item.department,
                "published_date": item.published_date,
                "page_metadata": json.dumps(item.page_metadata, ensure_ascii=False),
                "text": item.text, "fingerprint": fingerprint, "portal": item.portal,
-               "region_hint": json.dumps(self._regions.get(item.portal) or {}, ensure_ascii=False)}
+               "region_hint": json.dumps(self.regions.get(item.portal) or {}, ensure_ascii=False)}
         outcome = db.save_document(doc, [f.as_row() for f in item.files], item.page_url, role)
-        self.crawler.stats.inc_value(f"budgets/documents/{outcome}")
+        self.count(f"budgets/documents/{outcome}")
 
-    @staticmethod
-    def _keep_archived_files(session: CrawlSession, doc_id: str, item: DocumentItem) -> None:
+    def _keep_archived_files(self, doc_id: str, item: DocumentItem) -> None:
         """A file that fails now but was archived before keeps its archived bytes: an outage is not a revision."""
-        known = {f["url"]: f for f in session.db.document_files(doc_id) if f["sha256"]}
+        known = {f["url"]: f for f in self.db.document_files(doc_id) if f["sha256"]}
         item.files = [
             AttachmentResult(url=f.url, sha256=known[f.url]["sha256"], content_type=known[f.url]["content_type"],
                              bytes=known[f.url]["bytes"], filename=known[f.url]["filename"],
@@ -98,6 +96,25 @@ class ArchivePipeline:
             if f.error and f.url in known else f
             for f in item.files
         ]
+
+
+class ArchivePipeline:
+    def __init__(self, crawler) -> None:
+        self.crawler = crawler
+        self._writer: ArchiveWriter | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_item(self, item):
+        if self._writer is None:
+            session = CrawlSession.of(self.crawler)
+            self._writer = ArchiveWriter(session.db, session.run_id,
+                                         self.crawler.settings.getdict("BUDGETS_PORTAL_REGIONS"),
+                                         self.crawler.stats.inc_value)
+        self._writer.write(item)
+        return item
 
     def close_spider(self):
         session = getattr(self.crawler, "_budgets_session", None)

@@ -1,6 +1,9 @@
 """The archive as one crawl process sees it: the run, its hosts, and the resume rule.
 
-One `CrawlSession` per Scrapy crawler, shared by the spider, middlewares and pipeline.
+One session per Scrapy crawler, shared by the spider, middlewares and pipeline. The spider
+and middlewares use only the methods below (`allows`, `plan`, `store_fetch`, ...), which a
+distributed worker's `crawler.distributed.session.RedisSession` provides too: there the
+archive is reached through Redis and a single ingest writer instead of archive.db.
 """
 from __future__ import annotations
 
@@ -68,16 +71,58 @@ def private_rule(start_urls: list[str], allow: str = "auto") -> Callable[[str], 
     return lambda url: host_key(url) in hosts
 
 
+def state_age(state: dict) -> float:
+    """Seconds since the archive last checked a URL with its server."""
+    checked = state.get("last_checked") or state.get("last_seen")
+    if not checked:
+        return float("inf")
+    when = datetime.strptime(checked, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+    return (datetime.now(timezone.utc) - when).total_seconds()
+
+
+def plan_from_state(state: dict | None, blob_exists: Callable[[str], bool], replayed: bool,
+                    revalidate_after: float) -> tuple[str, dict | None]:
+    """How to get a URL the archive knows as `state`: ("resume", state) when this crawl already
+    fetched it (`replayed`), ("fresh", state) for a stable page or file checked recently, both
+    answered from the archive; ("revalidate", state) with a conditional request; ("fetch", None)
+    when the archive does not have it."""
+    if not state or not state["sha256"] or not blob_exists(state["sha256"]):
+        return "fetch", None
+    if replayed:
+        return "resume", state
+    if state["role"] in STABLE_ROLES and state_age(state) < revalidate_after:
+        return "fresh", state
+    return "revalidate", state
+
+
+def first_failure_report(request) -> bool:
+    """True the first time a failure of this request (this attempt) is reported; marks it."""
+    if request.meta.get("budgets_failure_logged") == id(request):
+        return False
+    request.meta["budgets_failure_logged"] = id(request)
+    return True
+
+
+def failure_row(request, error: str) -> dict:
+    """The fetches row of a failed request."""
+    origin = (request.meta.get("redirect_urls") or [None])[0]
+    return {"url": origin or request.url, "final_url": request.url, "method": request.method,
+            "error": error[:500], "role": request.meta.get("role")}
+
+
 class CrawlSession:
     def __init__(self, data_dir: Path, start_urls: list[str], warc_every: int = 200,
-                 revalidate_after: float = 7 * 86400, allow_private: str = "auto") -> None:
+                 revalidate_after: float = 7 * 86400, allow_private: str = "auto",
+                 exclude: dict[str, list[str]] | None = None) -> None:
         self.archive = Archive(data_dir)
         self.archive.recover()
         self.db = self.archive.db
+        self.blobs = self.archive.blobs
         self.start_urls = list(start_urls)
         self.run_id, self.resumed_from = self.db.start_run(self.start_urls)
         self.allowed_hosts = {host_key(u) for u in self.start_urls}
         self.private_allowed = private_rule(self.start_urls, allow_private)
+        self.exclude = exclude or {}
         self.warc_every = warc_every
         self.revalidate_after = revalidate_after
         self._since_checkpoint = 0
@@ -86,39 +131,76 @@ class CrawlSession:
 
     @classmethod
     def of(cls, crawler) -> "CrawlSession":
-        """The crawler's session, created on first use from its settings and spider arguments."""
+        """The crawler's session, created on first use from its settings and spider arguments:
+        a `RedisSession` for a distributed worker (BUDGETS_REDIS_URL set), else a local one."""
         session = getattr(crawler, "_budgets_session", None)
         if session is None:
-            spider = crawler.spider
-            session = cls(Path(crawler.settings.get("BUDGETS_DATA")), list(spider.start_urls),
-                          crawler.settings.getint("BUDGETS_WARC_EVERY", 200),
-                          crawler.settings.getfloat("BUDGETS_REVALIDATE_AFTER", 7 * 86400),
-                          crawler.settings.get("BUDGETS_ALLOW_PRIVATE", "auto"))
+            settings = crawler.settings
+            if settings.get("BUDGETS_REDIS_URL"):
+                from crawler.distributed.session import RedisSession
+
+                session = RedisSession.from_crawler(crawler)
+            else:
+                session = cls(Path(settings.get("BUDGETS_DATA")), list(crawler.spider.start_urls),
+                              settings.getint("BUDGETS_WARC_EVERY", 200),
+                              settings.getfloat("BUDGETS_REVALIDATE_AFTER", 7 * 86400),
+                              settings.get("BUDGETS_ALLOW_PRIVATE", "auto"),
+                              settings.getdict("BUDGETS_EXCLUDE"))
             crawler._budgets_session = session
         return session
 
-    def plan(self, url: str) -> tuple[str, dict | None]:
-        """How to get `url`: ("resume", state) or ("fresh", state) from the archive,
-        ("revalidate", state) with a conditional request, or ("fetch", None) when the archive
-        does not have it. "resume" re-plays what a killed run archived but may not have
-        finished handling; "fresh" is a stable page or file handled in an earlier pass."""
-        state = self.db.url_state(url)
-        if not state or not state["sha256"] or not self.archive.blobs.exists(state["sha256"]):
-            return "fetch", None
-        if self.resumed_from is not None and state["last_run_id"] is not None \
-                and state["last_run_id"] >= self.resumed_from:
-            return "resume", state
-        if state["role"] in STABLE_ROLES and self._age(state) < self.revalidate_after:
-            return "fresh", state
-        return "revalidate", state
+    # -- what the crawl may fetch -------------------------------------------------
+    def allows(self, url: str) -> bool:
+        """`url` is on one of the crawl's hosts."""
+        return host_key(url) in self.allowed_hosts
 
-    @staticmethod
-    def _age(state: dict) -> float:
-        checked = state.get("last_checked") or state.get("last_seen")
-        if not checked:
-            return float("inf")
-        when = datetime.strptime(checked, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
-        return (datetime.now(timezone.utc) - when).total_seconds()
+    def excluded(self, url: str) -> bool:
+        """The portal registry excludes `url`'s path on its host."""
+        path = urlsplit(url).path or "/"
+        return any(path.startswith(prefix) for prefix in self.exclude.get(host_key(url), ()))
+
+    def plan(self, url: str) -> tuple[str, dict | None]:
+        """How to get `url`: see `plan_from_state`. "resume" re-plays what a killed run
+        archived but may not have finished handling."""
+        state = self.db.url_state(url)
+        replayed = bool(state) and self.resumed_from is not None and state["last_run_id"] is not None \
+            and state["last_run_id"] >= self.resumed_from
+        return plan_from_state(state, self.blobs.exists, replayed, self.revalidate_after)
+
+    # -- what the archive is told ------------------------------------------------------
+    def served(self, url: str) -> None:
+        """`url` was answered from the archive in this run."""
+        self.db.touch_url(url, self.run_id)
+        self.served_from_archive += 1
+
+    def blob(self, sha256: str) -> bytes:
+        return self.blobs.get(sha256)
+
+    def not_modified(self, row: dict) -> None:
+        """A 304: the archived body is still current."""
+        self.db.revalidated({"run_id": self.run_id, **row})
+
+    def store_fetch(self, row: dict, body: bytes) -> str:
+        """Keep a fetched body and log its fetch; return the body's sha256."""
+        sha = self.blobs.put(body)
+        self.db.record_fetch({"run_id": self.run_id, **row, "sha256": sha, "bytes": len(body)},
+                             self.blobs.relpath(sha))
+        self.fetched()
+        return sha
+
+    def article_complete(self, url: str) -> bool:
+        return self.db.article_complete(url)
+
+    async def attachment_claim(self, url: str):
+        """Another crawl process's result for attachment `url`, or None: fetch it here.
+        One process has no other, so always None."""
+        return None
+
+    def attachment_done(self, url: str, result) -> None:
+        """The result of fetching attachment `url`; nothing to share in one process."""
+
+    def request_done(self, request) -> None:
+        """A request ended in its errback; in one process the pipeline has all there is."""
 
     def record_failure(self, request, error: str) -> None:
         """Log a request that failed, once per attempt.
@@ -127,13 +209,10 @@ class CrawlSession:
         is processed (a redirect loop, a decompression bomb, a full disk) reaches only the
         request's errback, which logs it here too; the mark keeps an attempt from being logged twice.
         """
-        if request.meta.get("budgets_failure_logged") == id(request):
+        if not first_failure_report(request):
             return
-        request.meta["budgets_failure_logged"] = id(request)
-        origin = (request.meta.get("redirect_urls") or [None])[0]
         try:
-            self.db.record_fetch({"run_id": self.run_id, "url": origin or request.url, "final_url": request.url,
-                                  "method": request.method, "error": error[:500], "role": request.meta.get("role")})
+            self.db.record_fetch({"run_id": self.run_id, **failure_row(request, error)})
         except (sqlite3.Error, OSError) as exc:  # a full disk: say so, and let the crawl go on
             logger.error("could not log the failure of %s (%s): %s", request.url, error, exc)
 

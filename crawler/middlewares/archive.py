@@ -3,7 +3,7 @@
 Sits after decompression and redirects, before retries: it sees each final body once per
 network fetch (a 503 that is retried is logged too) and stores it by sha256 before the
 spider sees it. A URL the archive already holds is answered from the archive when the
-session's resume rule says so (see `CrawlSession.serve_from_archive`), so a crawl killed
+session's resume rule says so (see `CrawlSession.plan`), so a crawl killed
 with `kill -9` and started again downloads nothing it already has.
 """
 from __future__ import annotations
@@ -38,8 +38,7 @@ class ArchiveMiddleware:
         session = CrawlSession.of(self.crawler)
         how, state = session.plan(request.url)
         if how in ("resume", "fresh"):
-            session.db.touch_url(request.url, session.run_id)
-            session.served_from_archive += 1
+            session.served(request.url)
             self.crawler.stats.inc_value("budgets/served_from_archive")
             return self._archived_response(session, request, state, ["archive", how])
         if how == "revalidate":
@@ -53,7 +52,7 @@ class ArchiveMiddleware:
     @staticmethod
     def _archived_response(session: CrawlSession, request: Request, state: dict, flags: list[str]) -> Response:
         headers = json.loads(state["headers"] or "{}")
-        body = session.archive.blobs.get(state["sha256"])
+        body = session.blob(state["sha256"])
         cls = responsetypes.from_args(headers={k: v[0] for k, v in headers.items() if v}, url=request.url, body=body)
         request.meta["sha256"] = state["sha256"]
         return cls(url=state["final_url"] or request.url, status=state["status"], headers=headers,
@@ -66,27 +65,25 @@ class ArchiveMiddleware:
         state = request.meta.get("archived_state")
         if response.status == 304 and state:
             # unchanged since archived: log the check, answer with the archived body
-            session.db.revalidated({"run_id": session.run_id, "url": request.url, "final_url": response.url,
-                                    "method": request.method, "status": 304,
-                                    "headers": json.dumps(headers_to_dict(response.headers), ensure_ascii=False),
-                                    "role": request.meta.get("role")})
+            session.not_modified({"url": request.url, "final_url": response.url, "method": request.method,
+                                  "status": 304,
+                                  "headers": json.dumps(headers_to_dict(response.headers), ensure_ascii=False),
+                                  "role": request.meta.get("role")})
             self.crawler.stats.inc_value("budgets/not_modified")
             return self._archived_response(session, request, state, ["archive", "revalidated"])
         body = response.body
-        sha = session.archive.blobs.put(body)
         headers = headers_to_dict(response.headers)
         redirect_urls = request.meta.get("redirect_urls") or []
         started = request.meta.get("budgets_started")
-        session.db.record_fetch(
-            {"run_id": session.run_id, "url": redirect_urls[0] if redirect_urls else request.url,
+        sha = session.store_fetch(
+            {"url": redirect_urls[0] if redirect_urls else request.url,
              "final_url": response.url, "method": request.method, "status": response.status,
-             "headers": json.dumps(headers, ensure_ascii=False), "sha256": sha, "bytes": len(body),
+             "headers": json.dumps(headers, ensure_ascii=False),
              "content_type": (response.headers.get("Content-Type") or b"").decode("latin-1") or None,
              "elapsed_ms": int((time.monotonic() - started) * 1000) if started else None,
              "role": request.meta.get("role")},
-            session.archive.blobs.relpath(sha),
+            body,
         )
-        session.fetched()
         request.meta["sha256"] = sha
         self.crawler.stats.inc_value("budgets/fetched")
         self.crawler.stats.inc_value("budgets/bytes", len(body))

@@ -16,7 +16,7 @@ from scrapy.exceptions import IgnoreRequest
 from twisted.internet.threads import deferToThread
 from scrapy.utils.defer import maybe_deferred_to_future
 
-from crawler.session import CrawlSession, host_key, is_private_address
+from crawler.session import CrawlSession, is_private_address
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +25,6 @@ class HostGuardMiddleware:
     def __init__(self, crawler) -> None:
         self.crawler = crawler
         self._private: dict[str, bool] = {}
-        self.exclude: dict[str, list[str]] = crawler.settings.getdict("BUDGETS_EXCLUDE")
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -41,10 +40,9 @@ class HostGuardMiddleware:
         session = CrawlSession.of(self.crawler)
         redirected = bool(request.meta.get("redirect_urls"))
         what = "redirect" if redirected else "request"
-        if host_key(request.url) not in session.allowed_hosts:
+        if not session.allows(request.url):
             self._refuse(session, request, f"{what} off the crawl's hosts refused")
-        path = urlsplit(request.url).path or "/"
-        if any(path.startswith(prefix) for prefix in self.exclude.get(host_key(request.url), ())):
+        if session.excluded(request.url):
             self._refuse(session, request, f"{what} excluded by the portal registry")
         host = urlsplit(request.url).hostname or ""
         if not session.private_allowed(request.url) and await self._is_private(host):

@@ -9,8 +9,8 @@ archive pipeline as one `DocumentItem`. Off-host links are recorded, never follo
 """
 from __future__ import annotations
 
+import asyncio
 import logging
-from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import scrapy
@@ -75,26 +75,17 @@ def requested_url(response: Response) -> str:
     return (response.meta.get("redirect_urls") or [response.request.url])[0]
 
 
-@dataclass
-class PendingDocument:
-    """A disclosure page waiting for its attachments."""
-
-    item: DocumentItem
-    order: list[str]
-    waiting: set[str] = field(default_factory=set)
-
-
 class PortalSpider(scrapy.Spider):
     name = "portal"
+    needs_start_urls = True
 
     def __init__(self, start_urls: str | list[str] | None = None, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.start_urls = split_urls(start_urls)
-        if not self.start_urls:
+        if self.needs_start_urls and not self.start_urls:
             raise ValueError("give at least one start URL: -a start_urls=URL[,URL...]")
-        self._portal_of = {host_key(u): host_key(u) for u in self.start_urls}
         self._results: dict[str, AttachmentResult] = {}
-        self._waiters: dict[str, list[PendingDocument]] = {}
+        self._fetching: dict[str, asyncio.Future] = {}
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -117,7 +108,7 @@ class PortalSpider(scrapy.Spider):
             yield Request(url, callback=self.parse_page, errback=self.request_failed, meta={"role": "start"})
 
     # -- pages ------------------------------------------------------------------
-    def parse_page(self, response: Response):
+    async def parse_page(self, response: Response):
         if response.status in (404, 410):
             yield PageGoneItem(url=requested_url(response), status=response.status)
             return
@@ -131,9 +122,8 @@ class PortalSpider(scrapy.Spider):
         links = extract_links(html, response.url, encoding) + extract_datastore_links(html, response.url, encoding)
         article = parse_article(html, response.url)
         host = host_key(response.url)
-        offsite = sorted({link.url for link in links if host_key(link.url) not in self.session.allowed_hosts})
-        attachments = self._unique([link for link in links if link.is_attachment
-                                    and host_key(link.url) in self.session.allowed_hosts])
+        offsite = sorted({link.url for link in links if not self.session.allows(link.url)})
+        attachments = self._unique([link for link in links if link.is_attachment and self.session.allows(link.url)])
 
         role = "list" if article.is_list_page or not article.title else "article"
         if role == "article":
@@ -154,18 +144,20 @@ class PortalSpider(scrapy.Spider):
                        offsite_links=offsite)
 
         for url in extract_pager_urls(html, response.url, encoding=encoding):
-            if host_key(url) in self.session.allowed_hosts:
+            if self.session.allows(url):
                 yield Request(url, callback=self.parse_page, errback=self.request_failed, meta={"role": "list"})
         for source in find_jpage_sources(html, response.url):
-            yield from self._dataproxy_requests(source, None)
-        yield from self._follow(links)
+            for request in self._dataproxy_requests(source, None):
+                yield request
+        for request in self._follow(links):
+            yield request
 
         if decision["is_disclosure"]:
-            yield from self._start_document(response, host, article, decision, attachments)
+            yield await self._document(response, host, article, decision, attachments)
 
     def _follow(self, links: list[Link]):
         for link in links:
-            if link.is_attachment or host_key(link.url) not in self.session.allowed_hosts:
+            if link.is_attachment or not self.session.allows(link.url):
                 continue
             focus = any(w in (link.text or "") or w in link.url for w in FOCUS_WORDS)
             yield Request(link.url, callback=self.parse_page, errback=self.request_failed, meta={"role": "page"},
@@ -174,7 +166,7 @@ class PortalSpider(scrapy.Spider):
     def _dataproxy_requests(self, source: JpageSource, total_record: int | None):
         """Hanweb jpage lists: POST the column's parameters to its dataproxy for the records not on the page."""
         for req in dataproxy_requests(source, total_record=total_record):
-            if host_key(req.url) not in self.session.allowed_hosts:
+            if not self.session.allows(req.url):
                 continue
             yield FormRequest(req.url, formdata=req.formdata, method=req.method, callback=self.parse_dataproxy,
                               errback=self.request_failed,
@@ -198,69 +190,92 @@ class PortalSpider(scrapy.Spider):
         return list(seen.values())
 
     # -- documents and attachments ------------------------------------------------
-    def _start_document(self, response: Response, host: str, article, decision: dict, attachments: list[Link]):
-        item = DocumentItem(page_url=requested_url(response), portal=self._portal_of.get(host, host),
-                            title=article.title, published_date=article.published_date,
-                            page_metadata=article.page_metadata, text=article.text,
-                            kind=decision["kind"], fiscal_year=decision["fiscal_year"],
-                            department=decision["department"], files=[],
+    async def _document(self, response: Response, host: str, article, decision: dict,
+                        attachments: list[Link]) -> DocumentItem:
+        """The disclosure with its attachments fetched (each once per crawl, however many pages link it).
+
+        The files are fetched here, inside the article's callback, so a disclosure is handed on
+        whole with the page that found it: a crawl killed at any moment, or a distributed worker
+        killed mid-article, replays the article and loses no half-assembled document.
+        """
+        files = await asyncio.gather(*(self._attachment(link) for link in attachments))
+        return DocumentItem(page_url=requested_url(response), portal=host, title=article.title,
+                            published_date=article.published_date, page_metadata=article.page_metadata,
+                            text=article.text, kind=decision["kind"], fiscal_year=decision["fiscal_year"],
+                            department=decision["department"], files=list(files),
                             page_sha256=response.meta.get("sha256"))
-        pending = PendingDocument(item, order=[link.url for link in attachments])
-        for link in attachments:
-            if link.url in self._results:
-                continue
-            pending.waiting.add(link.url)
-            first = link.url not in self._waiters
-            self._waiters.setdefault(link.url, []).append(pending)
-            if first:
-                yield self._attachment_request(link.url, list(link.fallback_urls), link.url)
-        if not pending.waiting:
-            yield self._finish(pending)
 
-    def _attachment_request(self, url: str, fallbacks: list[str], key: str) -> Request:
-        return Request(url, callback=self.parse_attachment, errback=self.attachment_failed, dont_filter=True,
-                       priority=10, meta={"role": "attachment", "fallback_urls": fallbacks, "attachment_key": key})
+    async def _attachment(self, link: Link) -> AttachmentResult:
+        if link.url in self._results:
+            return self._results[link.url]
+        task = self._fetching.get(link.url)
+        if task is None:
+            task = self._fetching[link.url] = asyncio.ensure_future(self._fetch_attachment(link))
+        result = await task
+        self._results[link.url] = result
+        self._fetching.pop(link.url, None)
+        return result
 
-    def parse_attachment(self, response: Response):
-        key = response.meta["attachment_key"]
-        fallbacks = response.meta.get("fallback_urls") or []
-        if response.status == 404 and fallbacks:
-            yield self._attachment_request(fallbacks[0], fallbacks[1:], key)
-            return
+    async def _fetch_attachment(self, link: Link) -> AttachmentResult:
+        """Fetch an attachment through the downloader (and its middlewares), trying its other
+        spellings on 404; the result is shared with other crawl processes, if any."""
+        shared = await self.session.attachment_claim(link.url)
+        if shared is not None:
+            return shared
+        result = AttachmentResult(url=link.url, error="not fetched")
+        try:
+            urls = [link.url, *link.fallback_urls]
+            for i, url in enumerate(urls):
+                request = Request(url, dont_filter=True, priority=10, meta={"role": "attachment"})
+                try:
+                    response = await self.crawler.engine.download_async(request)
+                except Exception as exc:  # refused, timed out, cut short, too big: recorded, not fatal
+                    reason = error_text(exc)[:300]
+                    self.session.record_failure(request, reason)
+                    result = AttachmentResult(url=url, error=reason)
+                    break
+                if response.status == 404 and i + 1 < len(urls):
+                    continue
+                result = self._attachment_result(response)
+                break
+        finally:
+            self.session.attachment_done(link.url, result)
+        return result
+
+    @staticmethod
+    def _attachment_result(response: Response) -> AttachmentResult:
         if response.status >= 400:
-            result = AttachmentResult(url=response.request.url, error=f"HTTP {response.status}")
-        else:
-            result = AttachmentResult(
-                url=response.request.url, sha256=response.meta.get("sha256"),
-                content_type=(response.headers.get("Content-Type") or b"").decode("latin-1") or None,
-                bytes=len(response.body),
-                filename=filename_from_headers(response.headers, response.request.url))
-        yield from self._resolve(key, result)
+            return AttachmentResult(url=response.request.url, error=f"HTTP {response.status}")
+        return AttachmentResult(
+            url=response.request.url, sha256=response.meta.get("sha256"),
+            content_type=(response.headers.get("Content-Type") or b"").decode("latin-1") or None,
+            bytes=len(response.body), filename=filename_from_headers(response.headers, response.request.url))
 
     def request_failed(self, failure: Failure) -> None:
         """Log a failure no middleware logged (see `CrawlSession.record_failure`)."""
-        self.session.record_failure(failure.request, error_text(failure.value))  # type: ignore[attr-defined]
-
-    def attachment_failed(self, failure: Failure):
         request = failure.request  # type: ignore[attr-defined]
-        key = request.meta["attachment_key"]
-        reason = error_text(failure.value)[:300]
-        self.session.record_failure(request, reason)
-        yield from self._resolve(key, AttachmentResult(url=request.url, error=reason))
+        self.session.record_failure(request, error_text(failure.value))
+        self.session.request_done(request)
 
-    def _resolve(self, key: str, result: AttachmentResult):
-        self._results[key] = result
-        for pending in self._waiters.pop(key, []):
-            pending.waiting.discard(key)
-            if not pending.waiting:
-                yield self._finish(pending)
 
-    def _finish(self, pending: PendingDocument) -> DocumentItem:
-        item = pending.item
-        item.files = [self._results[u] for u in pending.order]
-        return item
+class PortalWorkerSpider(PortalSpider):
+    """The portal spider as a distributed worker runs it: its requests come from the shared
+    frontier (`budgets crawl --redis` seeds the start pages), one crawl after another."""
 
-    def closed(self, reason: str) -> None:
-        unfinished = {id(p): p for ps in self._waiters.values() for p in ps}
-        if unfinished:
-            logger.warning("%d disclosures still waiting for attachments at close (%s)", len(unfinished), reason)
+    name = "portal-worker"
+    needs_start_urls = False
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._crawl_id = 0
+
+    async def start(self):
+        return
+        yield
+
+    async def _attachment(self, link: Link) -> AttachmentResult:
+        crawl_id = self.session.config.crawl_id
+        if crawl_id != self._crawl_id:  # a new crawl fetches every file again (conditionally)
+            self._results.clear()
+            self._crawl_id = crawl_id
+        return await super()._attachment(link)

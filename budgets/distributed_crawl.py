@@ -1,0 +1,95 @@
+"""`budgets crawl --redis`: start a crawl on the shared frontier and follow it to its end.
+
+Seeding opens a new crawl: a new id, its config (portals, regions, exclusions, per-host
+limits) for the workers, an empty duplicate filter, a `crawl_start` message for the ingest
+writer, then the start pages on the queue. The crawl ends when the ingest writer has written
+everything the workers found (see `budgets.ingest`); the writer leaves the summary here.
+"""
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+
+from scrapy import Request
+
+from crawler.distributed import frontier
+from crawler.distributed.keys import Keys
+from crawler.distributed.session import CrawlConfig
+from crawler.distributed.worker import quiet_scrapy_redis
+
+
+class CrawlInProgress(RuntimeError):
+    """The shared frontier still holds another crawl's work."""
+
+
+def crawl_in_progress(server, keys: Keys) -> str | None:
+    """Why a new crawl cannot start now, or None."""
+    crawl = {k.decode(): v.decode() for k, v in server.hgetall(keys.crawl).items()}
+    if crawl.get("state") not in ("seeding", "running"):
+        return None
+    frontier.requeue_dead(server, keys)
+    state = frontier.snapshot(server, keys)
+    if not (state["queued"] or state["in_flight"] or state["items"] or state["ingesting"]):
+        return None  # all done but the writer's bookkeeping, which the next crawl's start completes
+    return (f"crawl {crawl['id']} is still running: {state['queued']} requests queued, "
+            f"{state['in_flight']} in flight, {state['items'] + state['ingesting']} items for the writer, "
+            f"{state['workers']} workers alive")
+
+
+def abandon_crawl(server, keys: Keys) -> None:
+    """Drop the current crawl's frontier; the ingest writer ends its run with what it has."""
+    pipe = server.pipeline(transaction=True)
+    pipe.delete(keys.queue, keys.dupefilter)
+    for worker in server.smembers(keys.workers):
+        pipe.delete(keys.inflight(worker.decode()))
+    pipe.execute()
+
+
+def seed_crawl(server, keys: Keys, config: CrawlConfig) -> int:
+    """Open a crawl with `config` and queue its start pages; return its id."""
+    from scrapy_redis.dupefilter import RFPDupeFilter
+    from scrapy_redis.queue import PriorityQueue
+
+    from crawler.spiders.portal import PortalWorkerSpider
+
+    quiet_scrapy_redis()
+    busy = crawl_in_progress(server, keys)
+    if busy:
+        raise CrawlInProgress(busy)
+    previous = server.hget(keys.crawl, "id")
+    crawl_id = int(server.incr(keys.crawl_ids))
+    config.crawl_id = crawl_id
+    pipe = server.pipeline(transaction=True)
+    pipe.delete(keys.dupefilter, keys.crawl)
+    if previous:
+        pipe.delete(keys.attachments(int(previous)))
+    pipe.hset(keys.crawl, mapping={"id": crawl_id, "state": "seeding", "config": config.to_json(),
+                                   "started": time.time()})
+    pipe.rpush(keys.items, json.dumps({"id": f"crawl-start-{crawl_id}", "kind": "crawl_start", "crawl": crawl_id,
+                                       "start_urls": config.start_urls}, ensure_ascii=False))
+    pipe.execute()
+
+    spider = PortalWorkerSpider()  # names the callbacks in the queued requests
+    queue = PriorityQueue(server, spider, keys.queue)
+    seen = RFPDupeFilter(server, keys.dupefilter)
+    for url in config.start_urls:
+        request = Request(url, callback=spider.parse_page, errback=spider.request_failed, meta={"role": "start"})
+        if not seen.request_seen(request):
+            queue.push(request)
+    server.hset(keys.crawl, "state", "running")
+    return crawl_id
+
+
+def wait_for_crawl(server, keys: Keys, crawl_id: int, show: Callable[[dict], None], poll: float = 1.0) -> dict:
+    """Block until the writer has ended crawl `crawl_id`; `show` gets the frontier's state each poll."""
+    while True:
+        crawl = {k.decode(): v.decode() for k, v in server.hgetall(keys.crawl).items()}
+        if crawl.get("id") != str(crawl_id):
+            raise CrawlInProgress(f"crawl {crawl_id} was replaced by crawl {crawl.get('id')}")
+        if crawl.get("state") == "finished":
+            return {"run_id": int(crawl["run_id"]), "report": crawl.get("report", ""),
+                    "summary": json.loads(crawl["summary"])}
+        frontier.requeue_dead(server, keys)
+        show(frontier.snapshot(server, keys))
+        time.sleep(poll)

@@ -1,0 +1,273 @@
+"""The single writer of a distributed crawl: worker messages from Redis into the archive.
+
+Workers push one JSON message per fetch, 304, failure, page, document and withdrawal. The
+writer takes them in batches (moved, atomically, to a processing list), applies a batch in
+one SQLite transaction that also records the batch's message ids, then clears the list. A
+writer killed at any point finds the batch in the processing list on restart and skips the
+messages the committed transaction already applied: every message is written exactly once.
+
+Pages and documents go through the same `ArchiveWriter` as a local crawl's pipeline, so a
+distributed crawl makes the same archive. When the crawl's frontier is empty (nothing queued,
+nothing in flight, no message left) the writer writes the WARC records, parses and indexes
+the new documents, ends the run, and leaves the run's summary in Redis for `budgets crawl`.
+"""
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+
+from archive import Archive
+from budgets.crawl import run_summary
+from crawler.distributed import frontier
+from crawler.distributed.keys import Keys
+from crawler.distributed.session import current_crawl
+from crawler.items import AttachmentResult, DocumentItem, PageGoneItem, PageItem
+from crawler.pipelines import ArchiveWriter
+
+logger = logging.getLogger(__name__)
+
+
+URL_STATE_FIELDS = ("url", "final_url", "status", "sha256", "headers", "etag", "last_modified", "role",
+                    "last_seen", "last_checked")
+
+
+class IngestBusy(RuntimeError):
+    """Another writer holds the data directory."""
+
+
+def item_from_message(message: dict):
+    data = dict(message["item"])
+    if message["kind"] == "page":
+        return PageItem(**data)
+    if message["kind"] == "gone":
+        return PageGoneItem(**data)
+    data["files"] = [AttachmentResult(**f) for f in data["files"]]
+    return DocumentItem(**data)
+
+
+class Ingest:
+    def __init__(self, server, keys: Keys, data_dir: Path, batch: int = 200,
+                 process: Callable[[], str] | None = None, warc_every: int = 200) -> None:
+        self.server = server
+        self.keys = keys
+        self.data_dir = Path(data_dir)
+        self.batch = batch
+        self.process = process  # parses and indexes what is new; returns a one-line report
+        self.warc_every = warc_every
+        self.archive: Archive | None = None
+        self._lock = None
+        self._runs: dict[int, int] = {}
+        self._counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        self._unwritten_fetches = 0
+        self._new_documents = 0
+        self.applied = 0
+        self.failed = 0
+
+    # -- lifecycle ------------------------------------------------------------------------
+    def open(self) -> None:
+        """Take the data directory (one writer), recover from a killed writer, publish URL states."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._lock = open(self.data_dir / "ingest.lock", "w")
+        try:
+            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise IngestBusy(f"another `budgets ingest` is writing to {self.data_dir}") from exc
+        self.archive = Archive(self.data_dir)
+        self.archive.warc.recover()
+        # a worker may be writing a blob right now: only temporary files left long ago are debris
+        self.archive.blobs.remove_partial_writes(older_than=3600)
+        self.publish_url_states()
+        left = self.server.lrange(self.keys.items_processing, 0, -1)
+        if left:
+            logger.warning("re-applying %d messages a stopped writer had taken", len(left))
+            self.apply(left)
+
+    def publish_url_states(self, chunk: int = 1000) -> int:
+        """Tell the workers what the archive knows of every URL (for conditional requests and for
+        answering stable pages from the blob store), where Redis knows nothing newer."""
+        db = self.archive.db
+        published = 0
+        rows = db.db.execute("select url, final_url, status, sha256, headers, etag, last_modified, role, "
+                             "last_seen, last_checked from urls where sha256 is not null")
+        while batch := rows.fetchmany(chunk):
+            states = [dict(zip(URL_STATE_FIELDS, row)) for row in batch]
+            known = self.server.hmget(self.keys.state, [s["url"] for s in states])
+            pipe = self.server.pipeline(transaction=False)
+            for state, raw in zip(states, known):
+                old = json.loads(raw) if raw else None
+                if old is None or (old.get("last_checked") or "") < (state["last_checked"] or ""):
+                    pipe.hset(self.keys.state, state.pop("url"), json.dumps(state, ensure_ascii=False))
+                    published += 1
+            pipe.execute()
+        return published
+
+    def close(self) -> None:
+        if self.archive is not None:
+            self.checkpoint()
+            self.archive.close()
+        if self._lock is not None:
+            self._lock.close()
+
+    def run(self, idle_exit: float = 0.0, should_stop: Callable[[], bool] = lambda: False) -> None:
+        """Write messages as they come; at each quiet moment, finish what can be finished.
+        With `idle_exit`, return once no crawl is running and nothing came for that many seconds."""
+        self.open()
+        try:
+            quiet_since: float | None = None
+            while not should_stop():
+                raws = self.take()
+                if raws:
+                    self.apply(raws)
+                    quiet_since = None
+                    continue
+                running = self.on_quiet()
+                if idle_exit and not running:
+                    quiet_since = quiet_since or time.monotonic()
+                    if time.monotonic() - quiet_since >= idle_exit:
+                        return
+        finally:
+            self.close()
+
+    # -- messages ---------------------------------------------------------------------------
+    def take(self, wait: float = 1.0) -> list[bytes]:
+        """Up to `batch` messages, moved to the processing list; waits up to `wait` s for the first."""
+        first = self.server.blmove(self.keys.items, self.keys.items_processing, wait, "LEFT", "RIGHT")
+        if first is None:
+            return []
+        pipe = self.server.pipeline(transaction=True)
+        for _ in range(self.batch - 1):
+            pipe.lmove(self.keys.items, self.keys.items_processing, "LEFT", "RIGHT")
+        return [first, *[raw for raw in pipe.execute() if raw is not None]]
+
+    def apply(self, raws: list[bytes]) -> None:
+        """Write a batch in one transaction (message by message if the batch fails), then let it go."""
+        db = self.archive.db
+        messages = [json.loads(raw) for raw in raws]
+        try:
+            with db.tx() as conn:
+                done = {row[0] for row in conn.execute("select id from ingested")}
+                conn.execute("delete from ingested")
+                for message in messages:
+                    if message["id"] not in done:
+                        self.handle(message)
+                    conn.execute("insert or ignore into ingested (id) values (?)", [message["id"]])
+                self._flush_counts()
+        except Exception as exc:  # one bad message must not stop the rest
+            logger.error("a batch of %d messages failed (%s); writing them one by one", len(messages), exc)
+            self._counts.clear()
+            self._apply_one_by_one(messages, raws)
+        self.server.delete(self.keys.items_processing)
+        self.applied += len(messages)
+        if self._unwritten_fetches >= self.warc_every:
+            self.checkpoint()
+
+    def _apply_one_by_one(self, messages: list[dict], raws: list[bytes]) -> None:
+        db = self.archive.db
+        for message, raw in zip(messages, raws):
+            try:
+                with db.tx() as conn:
+                    if conn.execute("select 1 from ingested where id = ?", [message["id"]]).fetchone():
+                        continue
+                    self.handle(message)
+                    conn.execute("insert into ingested (id) values (?)", [message["id"]])
+                    self._flush_counts()
+            except Exception as exc:
+                self._counts.clear()
+                self.failed += 1
+                logger.error("message %s (%s) could not be written: %s", message.get("id"), message.get("kind"), exc)
+                self.server.rpush(self.keys.items_failed, json.dumps(
+                    {"error": f"{type(exc).__name__}: {exc}", "message": raw.decode("utf-8", "replace")},
+                    ensure_ascii=False))
+
+    def handle(self, message: dict) -> None:
+        db = self.archive.db
+        kind, crawl_id = message["kind"], message.get("crawl") or 0
+        if kind == "crawl_start":
+            # an earlier crawl abandoned before its end is over now
+            for (run_id,) in db.db.execute("select id from runs where status = 'running' and distributed_crawl < ?",
+                                           [crawl_id]).fetchall():
+                db.finish_run(run_id, {"budgets/abandoned": 1})
+            self._runs[crawl_id] = db.distributed_run(crawl_id, message.get("start_urls") or [])
+            return
+        run_id = self.run_of(crawl_id)
+        if kind == "fetch":
+            db.record_fetch({**message["row"], "run_id": run_id}, message.get("blob_path"))
+            self._unwritten_fetches += 1
+        elif kind == "failure":
+            db.record_fetch({**message["row"], "run_id": run_id})
+        elif kind == "revalidated":
+            db.revalidated({**message["row"], "run_id": run_id})
+        elif kind == "touch":
+            db.touch_url(message["url"], run_id)
+        elif kind in ("page", "document", "gone"):
+            config = current_crawl(self.server, self.keys)
+            regions = config.regions if config.crawl_id == crawl_id else {}
+            counts = self._counts[run_id]
+            ArchiveWriter(db, run_id, regions, lambda name: counts.__setitem__(name, counts[name] + 1)).write(
+                item_from_message(message))
+            self._new_documents += kind == "document"
+        else:
+            raise ValueError(f"unknown message kind {kind!r}")
+
+    def run_of(self, crawl_id: int) -> int:
+        if crawl_id not in self._runs:
+            self._runs[crawl_id] = self.archive.db.distributed_run(crawl_id, [])
+        return self._runs[crawl_id]
+
+    def _flush_counts(self) -> None:
+        for run_id, counts in self._counts.items():
+            if counts:
+                self.archive.db.add_run_counts(run_id, dict(counts))
+        self._counts.clear()
+
+    # -- quiet moments ------------------------------------------------------------------------
+    def checkpoint(self) -> None:
+        """Write the WARC records of what was fetched; on a full disk say so and try again later."""
+        try:
+            self.archive.warc.checkpoint()
+            self._unwritten_fetches = 0
+        except OSError as exc:
+            logger.error("WARC checkpoint failed, records left for the next one: %s", exc)
+
+    def on_quiet(self) -> bool:
+        """Nothing to take: write WARC records, parse, and end the crawl if it is over.
+        Returns whether a crawl is still running."""
+        if self._unwritten_fetches:
+            self.checkpoint()
+        crawl = {k.decode(): v.decode() for k, v in self.server.hgetall(self.keys.crawl).items()}
+        if crawl.get("state") != "running":
+            if self._new_documents and self.process:
+                self._new_documents = 0
+                self.process()
+            return False
+        frontier.requeue_dead(self.server, self.keys)
+        state = frontier.snapshot(self.server, self.keys)
+        if state["queued"] or state["in_flight"] or state["items"]:
+            return True
+        self.finish(int(crawl["id"]))
+        return False
+
+    def finish(self, crawl_id: int) -> None:
+        """The frontier is empty and every message written: end the run, parse, index, report."""
+        db = self.archive.db
+        run_id = self.run_of(crawl_id)
+        self.checkpoint()
+        report = ""
+        if self.process:
+            self._new_documents = 0
+            report = self.process()
+        row = db.db.execute("select stats from runs where id = ?", [run_id]).fetchone()
+        stats = json.loads(row[0] or "{}") if row else {}
+        for name, value in self.server.hgetall(self.keys.stats(crawl_id)).items():
+            stats[name.decode()] = int(value)
+        db.finish_run(run_id, stats)
+        summary = run_summary(db, run_id)
+        self.server.hset(self.keys.crawl, mapping={
+            "state": "finished", "run_id": run_id, "report": report,
+            "summary": json.dumps(summary, ensure_ascii=False)})
+        logger.info("crawl %d finished as run %d", crawl_id, run_id)

@@ -1,0 +1,96 @@
+"""Names of everything a distributed crawl keeps in Redis, and the connection to it."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import redis
+
+
+def connect(url: str) -> redis.Redis:
+    """A client for `url` that fails fast with a clear error when Redis is not there."""
+    client = redis.Redis.from_url(url, socket_connect_timeout=10, socket_timeout=60, health_check_interval=30)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        raise ConnectionError(f"cannot reach Redis at {url}: {exc}") from exc
+    return client
+
+
+@dataclass(frozen=True)
+class Keys:
+    """All keys share one prefix, so several projects can share a Redis database."""
+
+    prefix: str = "budgets"
+
+    @property
+    def queue(self) -> str:
+        """Sorted set of pickled requests (scrapy-redis PriorityQueue), score = -priority."""
+        return f"{self.prefix}:requests"
+
+    @property
+    def dupefilter(self) -> str:
+        """Set of request fingerprints seen in the current crawl (scrapy-redis RFPDupeFilter)."""
+        return f"{self.prefix}:dupefilter"
+
+    @property
+    def workers(self) -> str:
+        """Set of worker ids that may hold leases."""
+        return f"{self.prefix}:workers"
+
+    def alive(self, worker: str) -> str:
+        """A worker's heartbeat: exists while the worker lives (expires after its TTL)."""
+        return f"{self.prefix}:worker:{worker}"
+
+    def inflight(self, worker: str) -> str:
+        """Hash lease id -> "score\\npickled request" of the requests a worker has popped."""
+        return f"{self.prefix}:inflight:{worker}"
+
+    @property
+    def crawl(self) -> str:
+        """Hash: id, state (seeding, running, finished), config (JSON), run_id, summary."""
+        return f"{self.prefix}:crawl"
+
+    @property
+    def crawl_ids(self) -> str:
+        return f"{self.prefix}:crawl:ids"
+
+    def stats(self, crawl_id: int) -> str:
+        """Hash of counters of one crawl, summed over its workers."""
+        return f"{self.prefix}:stats:{crawl_id}"
+
+    @property
+    def state(self) -> str:
+        """Hash URL -> JSON of what the archive knows of it (sha256, validators, role, crawl)."""
+        return f"{self.prefix}:state"
+
+    def attachments(self, crawl_id: int) -> str:
+        """Hash attachment URL -> JSON result, shared by the workers of one crawl."""
+        return f"{self.prefix}:attachments:{crawl_id}"
+
+    def claim(self, url: str) -> str:
+        """Who is fetching an attachment right now (worker id, with a TTL)."""
+        return f"{self.prefix}:claim:{hashlib.sha1(url.encode('utf-8')).hexdigest()}"
+
+    def host_leases(self, host: str) -> str:
+        """Sorted set of lease tokens on one host, scored by their expiry."""
+        return f"{self.prefix}:host:{host}:leases"
+
+    def host_next(self, host: str) -> str:
+        """Earliest time (Redis clock, seconds) the next request may start on one host."""
+        return f"{self.prefix}:host:{host}:next"
+
+    @property
+    def items(self) -> str:
+        """List of JSON messages for the ingest writer."""
+        return f"{self.prefix}:items"
+
+    @property
+    def items_processing(self) -> str:
+        """Messages the ingest writer has taken and not yet committed."""
+        return f"{self.prefix}:items:processing"
+
+    @property
+    def items_failed(self) -> str:
+        """Messages the ingest writer could not apply, with the error."""
+        return f"{self.prefix}:items:failed"
