@@ -40,7 +40,7 @@ TABLES: dict[str, dict[str, Any]] = {
         columns={"id": int, "run_id": int, "url": str, "final_url": str, "method": str,
                  "status": int, "headers": str, "sha256": str, "bytes": int,
                  "content_type": str, "fetched_at": str, "elapsed_ms": int, "error": str,
-                 "role": str, "warc_file": str, "warc_record_id": str},
+                 "role": str, "warc_file": str, "warc_record_id": str, "worker": str},
         pk="id",
     ),
     # each distinct body; `warc_*` name the first WARC record that carries it (for revisits)

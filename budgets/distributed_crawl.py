@@ -30,8 +30,8 @@ def crawl_in_progress(server, keys: Keys) -> str | None:
         return None
     frontier.requeue_dead(server, keys)
     state = frontier.snapshot(server, keys)
-    if not (state["queued"] or state["in_flight"] or state["items"] or state["ingesting"]):
-        return None  # all done but the writer's bookkeeping, which the next crawl's start completes
+    if not (state["queued"] or state["in_flight"]):
+        return None  # nothing left to fetch; the writer ends that crawl's run when it reaches the new one
     return (f"crawl {crawl['id']} is still running: {state['queued']} requests queued, "
             f"{state['in_flight']} in flight, {state['items'] + state['ingesting']} items for the writer, "
             f"{state['workers']} workers alive")

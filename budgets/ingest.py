@@ -188,20 +188,22 @@ class Ingest:
         db = self.archive.db
         kind, crawl_id = message["kind"], message.get("crawl") or 0
         if kind == "crawl_start":
-            # an earlier crawl abandoned before its end is over now
-            for (run_id,) in db.db.execute("select id from runs where status = 'running' and distributed_crawl < ?",
-                                           [crawl_id]).fetchall():
-                db.finish_run(run_id, {"budgets/abandoned": 1})
+            # an earlier crawl, abandoned or seeded over, ends where the new one starts
+            for run_id, earlier in db.db.execute("select id, distributed_crawl from runs where status = 'running' "
+                                                 "and distributed_crawl < ?", [crawl_id]).fetchall():
+                db.finish_run(run_id, self._run_stats(run_id, earlier))
             self._runs[crawl_id] = db.distributed_run(crawl_id, message.get("start_urls") or [])
             return
         run_id = self.run_of(crawl_id)
+        # which worker fetched it, beside when and how: provenance of every archived body
+        row = {**message.get("row", {}), "run_id": run_id, "worker": message.get("worker")}
         if kind == "fetch":
-            db.record_fetch({**message["row"], "run_id": run_id}, message.get("blob_path"))
+            db.record_fetch(row, message.get("blob_path"))
             self._unwritten_fetches += 1
         elif kind == "failure":
-            db.record_fetch({**message["row"], "run_id": run_id})
+            db.record_fetch(row)
         elif kind == "revalidated":
-            db.revalidated({**message["row"], "run_id": run_id})
+            db.revalidated(row)
         elif kind == "touch":
             db.touch_url(message["url"], run_id)
         elif kind in ("page", "document", "gone"):
@@ -252,6 +254,14 @@ class Ingest:
         self.finish(int(crawl["id"]))
         return False
 
+    def _run_stats(self, run_id: int, crawl_id: int) -> dict:
+        """The writer's counts (documents) with the workers' (fetches, bytes, answers from the archive)."""
+        row = self.archive.db.db.execute("select stats from runs where id = ?", [run_id]).fetchone()
+        stats = json.loads(row[0] or "{}") if row else {}
+        for name, value in self.server.hgetall(self.keys.stats(crawl_id)).items():
+            stats[name.decode()] = int(value)
+        return stats
+
     def finish(self, crawl_id: int) -> None:
         """The frontier is empty and every message written: end the run, parse, index, report."""
         db = self.archive.db
@@ -261,11 +271,7 @@ class Ingest:
         if self.process:
             self._new_documents = 0
             report = self.process()
-        row = db.db.execute("select stats from runs where id = ?", [run_id]).fetchone()
-        stats = json.loads(row[0] or "{}") if row else {}
-        for name, value in self.server.hgetall(self.keys.stats(crawl_id)).items():
-            stats[name.decode()] = int(value)
-        db.finish_run(run_id, stats)
+        db.finish_run(run_id, self._run_stats(run_id, crawl_id))
         summary = run_summary(db, run_id)
         self.server.hset(self.keys.crawl, mapping={
             "state": "finished", "run_id": run_id, "report": report,

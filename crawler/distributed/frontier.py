@@ -29,11 +29,18 @@ redis.call('HSET', KEYS[2], ARGV[1], item[2] .. '\\n' .. item[1])
 return item[1]
 """
 
-# put back the in-flight requests of every registered worker whose heartbeat has expired
+# put back the in-flight requests of every registered worker whose heartbeat has expired, and
+# free the host leases it held (see politeness.py)
 _REQUEUE_DEAD = """
 local moved = 0
 for _, w in ipairs(redis.call('SMEMBERS', KEYS[1])) do
   if redis.call('EXISTS', ARGV[1] .. ':worker:' .. w) == 0 then
+    local held = ARGV[1] .. ':held:' .. w
+    for _, v in ipairs(redis.call('SMEMBERS', held)) do
+      local nl = string.find(v, '\\n', 1, true)
+      redis.call('ZREM', ARGV[1] .. ':host:' .. string.sub(v, 1, nl - 1) .. ':leases', string.sub(v, nl + 1))
+    end
+    redis.call('DEL', held)
     local inflight = ARGV[1] .. ':inflight:' .. w
     for _, v in ipairs(redis.call('HVALS', inflight)) do
       local nl = string.find(v, '\\n', 1, true)

@@ -76,6 +76,10 @@ class Keys:
         """Sorted set of lease tokens on one host, scored by their expiry."""
         return f"{self.prefix}:host:{host}:leases"
 
+    def held(self, worker: str) -> str:
+        """Set of "host\ntoken" host leases a worker holds, freed at once if the worker dies."""
+        return f"{self.prefix}:held:{worker}"
+
     def host_next(self, host: str) -> str:
         """Earliest time (Redis clock, seconds) the next request may start on one host."""
         return f"{self.prefix}:host:{host}:next"

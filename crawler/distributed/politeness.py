@@ -4,8 +4,9 @@ Scrapy's download slots are per process; two workers would each allow a host its
 Here a request takes a lease on its host in Redis before it is downloaded and gives it back
 when the response (or error) comes: the lease set holds at most the host's concurrency, and
 a new lease starts no earlier than the host's delay after the previous one (times from the
-Redis server's clock, so workers' clocks need not agree). A lease expires on its own if its
-worker dies. A 429 or 503 with Retry-After holds the host for every worker.
+Redis server's clock, so workers' clocks need not agree). The leases of a worker that dies
+are freed with its requests (`frontier.requeue_dead`), and expire on their own in any case.
+A 429 or 503 with Retry-After holds the host for every worker.
 """
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ from crawler.session import CrawlSession
 
 HOST_LEASE = "budgets_host_lease"
 
-# KEYS: leases zset, next-start key. ARGV: limit, delay, ttl, token. Returns seconds to wait ("0": go).
+# KEYS: leases zset, next-start key, the worker's held set. ARGV: limit, delay, ttl, token, host.
+# Returns seconds to wait ("0": go).
 _ACQUIRE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
@@ -30,13 +32,16 @@ if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then return '0.05' end
 local nxt = tonumber(redis.call('GET', KEYS[2]) or '0')
 if now < nxt then return tostring(nxt - now) end
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[4])
+redis.call('SADD', KEYS[3], ARGV[5] .. '\\n' .. ARGV[4])
 redis.call('SET', KEYS[2], tostring(now + tonumber(ARGV[2])), 'EX', 86400)
 return '0'
 """
 
-# KEYS: leases zset, next-start key. ARGV: token, seconds the host asked to be left alone.
+# KEYS: leases zset, next-start key, the worker's held set. ARGV: token, seconds the host asked
+# to be left alone, host.
 _RELEASE = """
 redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('SREM', KEYS[3], ARGV[3] .. '\\n' .. ARGV[1])
 local pause = tonumber(ARGV[2])
 if pause > 0 then
   local t = redis.call('TIME')
@@ -67,10 +72,10 @@ class HostLeaseMiddleware:
             self._release = session.server.register_script(_RELEASE)
         host = urlsplit(request.url).hostname or ""
         limit, delay = session.config.host_limits(host)
-        keys = [session.keys.host_leases(host), session.keys.host_next(host)]
+        keys = [session.keys.host_leases(host), session.keys.host_next(host), session.keys.held(session.worker_id)]
         token = uuid.uuid4().hex
         while True:
-            wait = float(self._acquire(keys=keys, args=[limit, delay, self.ttl, token]))
+            wait = float(self._acquire(keys=keys, args=[limit, delay, self.ttl, token, host]))
             if wait <= 0:
                 break
             await asyncio.sleep(min(wait, 1.0))
@@ -83,8 +88,9 @@ class HostLeaseMiddleware:
             return
         session = CrawlSession.of(self.crawler)
         host, token = lease
-        self._release(keys=[session.keys.host_leases(host), session.keys.host_next(host)],
-                      args=[token, min(pause, self.max_pause)])
+        self._release(keys=[session.keys.host_leases(host), session.keys.host_next(host),
+                            session.keys.held(session.worker_id)],
+                      args=[token, min(pause, self.max_pause), host])
 
     def process_response(self, request: Request, response: Response):
         pause = 0.0

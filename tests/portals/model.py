@@ -147,6 +147,7 @@ class Portal:
     not_found: str = ""
     slow: str = ""
     retry_once: str = ""
+    latency: float = 0.0  # seconds every answer takes (so that requests overlap, in politeness tests)
     revision: datetime = field(default_factory=lambda: datetime(2022, 9, 1, tzinfo=timezone.utc))
     new_disclosure: Callable[[], Disclosure] | None = None  # set by the builder: the add-article hook
     lock: threading.RLock = field(default_factory=threading.RLock)

@@ -29,14 +29,28 @@ class LoggedRequest:
     status: int
     time: float
     host: str  # the portal's address
+    arrived: float = 0.0  # when the request came in (`time` is when its answer was ready)
 
 
 @dataclass
 class RequestLog:
-    """Thread-safe record of every request, in arrival order."""
+    """Thread-safe record of every request, in arrival order, and of how many were served at once."""
 
     _items: list[LoggedRequest] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    active: int = 0
+    max_active: int = 0  # the most requests this portal was answering at one time
+
+    @contextmanager
+    def serving(self) -> Iterator[None]:
+        with self._lock:
+            self.active += 1
+            self.max_active = max(self.max_active, self.active)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self.active -= 1
 
     def append(self, item: LoggedRequest) -> None:
         with self._lock:
@@ -52,6 +66,7 @@ class RequestLog:
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+            self.max_active = self.active
 
 
 def _etag(body: bytes) -> str:
@@ -95,20 +110,24 @@ class _Handler(BaseHTTPRequestHandler):
         self._answer(head=False, form=form)
 
     def _answer(self, head: bool, form: str = "") -> None:
-        portal = self.server.portal
-        target = self.path
-        if form:
-            target += ("&" if "?" in target else "?") + form
-        resource, query = portal.resolve(target)
-        if resource is None:
-            status, ctype, body, headers = 404, "text/html; charset=utf-8", _page_404(), {}
-        else:
-            status, ctype, body, headers = self._respond(resource, query)
-        # logged before the answer leaves, so a client that has its answer sees the entry
-        self.server.log.append(LoggedRequest(
-            self.command, self.path, dict(self.headers.items()), status, time.time(), portal.host,
-        ))
-        self._send(status, ctype, body, headers, head)
+        with self.server.log.serving():
+            arrived = time.time()
+            portal = self.server.portal
+            target = self.path
+            if form:
+                target += ("&" if "?" in target else "?") + form
+            if portal.latency:
+                time.sleep(portal.latency)
+            resource, query = portal.resolve(target)
+            if resource is None:
+                status, ctype, body, headers = 404, "text/html; charset=utf-8", _page_404(), {}
+            else:
+                status, ctype, body, headers = self._respond(resource, query)
+            # logged before the answer leaves, so a client that has its answer sees the entry
+            self.server.log.append(LoggedRequest(
+                self.command, self.path, dict(self.headers.items()), status, time.time(), portal.host, arrived,
+            ))
+            self._send(status, ctype, body, headers, head)
 
     def _respond(self, resource: Resource, query) -> tuple[int, str | None, bytes, dict[str, str]]:
         if resource.delay:
@@ -192,6 +211,13 @@ class PortalServer:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+    def reset(self) -> None:
+        """Forget the requests served so far and serve the planned failures again, for another crawl."""
+        self.log.clear()
+        with self.portal.lock:
+            for resource in self.portal.routes.values():
+                resource.failures_served = 0
 
     def manifest(self):
         from .manifest import portal_manifest
