@@ -34,10 +34,10 @@ class DistributedCrawl:
         self.server = redis.Redis.from_url(redis_url)
         self._n = 0
 
-    def _start(self, name: str, *args: str) -> subprocess.Popen:
+    def _start(self, name: str, *args: str, env: dict | None = None) -> subprocess.Popen:
         self._n += 1
         log = open(self.logs / f"{self._n:02d}-{name}.log", "w")
-        env = {**os.environ, "PYTHONPATH": str(REPO)}
+        env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
         return subprocess.Popen([*BUDGETS, *args], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
 
     def start_worker(self, *extra: str) -> subprocess.Popen:
@@ -46,9 +46,9 @@ class DistributedCrawl:
         self.workers.append(proc)
         return proc
 
-    def start_ingest(self, *extra: str) -> subprocess.Popen:
+    def start_ingest(self, *extra: str, env: dict | None = None) -> subprocess.Popen:
         self.ingest = self._start("ingest", "ingest", "--redis", self.redis_url, "--idle-exit", "3", *extra,
-                                  "--data", str(self.data))
+                                  "--data", str(self.data), env=env)
         return self.ingest
 
     def seed(self, *args: str) -> subprocess.CompletedProcess:

@@ -95,14 +95,21 @@ def assert_archive_intact(data: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def two_workers(portals, reference, redis_url, tmp_path_factory):
+def meili(start_meili):
+    url, key, stop = start_meili()
+    yield {"MEILI_URL": url, "MEILI_MASTER_KEY": key}
+    stop()
+
+
+@pytest.fixture(scope="module")
+def two_workers(portals, reference, redis_url, meili, tmp_path_factory):
     redis.Redis.from_url(redis_url).flushdb()
     data = tmp_path_factory.mktemp("distributed")
     for s in portals:
         s.reset()
     run = DistributedCrawl(redis_url, data, tmp_path_factory.mktemp("logs"))
     try:
-        run.start_ingest()
+        run.start_ingest(env=meili)  # the writer indexes into Meilisearch
         run.start_worker()
         run.start_worker()
         seeded = run.seed(*_starts(portals), "--delay", "0")
@@ -142,6 +149,16 @@ def test_both_workers_fetched_and_the_run_is_summarised(two_workers):
         len(archive_view(two_workers["data"])["records"])
     logs = two_workers["run"].tail_logs(lines=10_000)
     assert "Deprecat" not in logs and "Traceback" not in logs, logs
+
+
+def test_the_writer_parses_and_indexes_into_meilisearch(two_workers, reference, meili, monkeypatch):
+    query = ["search", "三公经费", "--json", "--limit", "100"]
+    want = budgets(*query, data=reference["data"]).stdout.splitlines()  # the embedded index of the local crawl
+    for name, value in meili.items():
+        monkeypatch.setenv(name, value)
+    got = budgets(*query, data=two_workers["data"]).stdout.splitlines()
+    assert len(got) == len(want) > 0
+    assert {json.loads(h)["title"] for h in got} == {json.loads(h)["title"] for h in want}
 
 
 def test_host_limits_hold_across_workers(redis_url, tmp_path):
