@@ -15,6 +15,7 @@ from pathlib import Path
 import redis
 
 from tests.crawlrun import BUDGETS, REPO
+from tests.services import end_process
 
 # workers: no politeness delay against the instant fixture portals; a short heartbeat so a
 # killed worker's requests go back to the queue within seconds
@@ -107,13 +108,8 @@ class DistributedCrawl:
 
     def stop(self) -> None:
         for proc in [*self.workers, self.ingest]:
-            if proc is not None and proc.poll() is None:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+            if proc is not None:
+                end_process(proc)
 
     def tail_logs(self, lines: int = 30) -> str:
         out = []

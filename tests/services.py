@@ -42,16 +42,21 @@ def meilisearch_binary() -> Path:
     return MEILISEARCH_BINARY
 
 
+def end_process(proc: subprocess.Popen, grace: float = 15.0) -> None:
+    """SIGTERM, and SIGKILL if the process has not gone after `grace` seconds."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 def _stopper(proc: subprocess.Popen, workdir: Path) -> Callable[[], None]:
     """A stop function, also run at interpreter exit so a crashed caller leaks no server."""
     def stop() -> None:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        end_process(proc)
         shutil.rmtree(workdir, ignore_errors=True)
     atexit.register(stop)
     return stop
