@@ -196,6 +196,43 @@ def worker(redis_url, blobs, idle_exit, settings, verbose, data_dir: Path) -> No
 
 @cli.command()
 @click.option("--redis", "redis_url", required=True, metavar="URL", help="Redis holding the shared frontier.")
+@click.option("--json", "as_json", is_flag=True, help="Print the status as one JSON object.")
+@data_option
+def status(redis_url, as_json: bool, data_dir: Path) -> None:
+    """The distributed crawl now: its state, the frontier, the workers alive, the writer's backlog.
+
+    (Everything shown is in Redis; --data is accepted like everywhere, and not needed.)"""
+    import json
+    import time
+
+    from budgets.distributed_crawl import crawl_status
+    from crawler.distributed.keys import Keys, connect
+
+    try:
+        server = connect(redis_url)
+    except ConnectionError as exc:
+        raise click.ClickException(str(exc)) from exc
+    st = crawl_status(server, Keys())
+    if as_json:
+        click.echo(json.dumps(st, ensure_ascii=False))
+        return
+    if st["crawl"] is None:
+        click.echo("No crawl has been started on this Redis.")
+        return
+    since = f", started {time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(st['started']))}" if st["started"] else ""
+    click.echo(f"Crawl {st['crawl']}: {st['state']}{since}" + (f" (run {st['run_id']})" if "run_id" in st else ""))
+    click.echo(f"  frontier: {st['queued']} queued, {st['in_flight']} in flight")
+    click.echo(f"  workers alive: {len(st['live_workers'])}" + (f" ({', '.join(st['live_workers'])})"
+                                                                if st["live_workers"] else ""))
+    click.echo(f"  writer: {st['items'] + st['ingesting']} items waiting, {st['failed_items']} set aside as unwritable")
+    stats = st.get("stats", {})
+    click.echo(f"  fetched {stats.get('budgets/fetched', 0)} ({stats.get('budgets/bytes', 0):,} bytes), "
+               f"{stats.get('budgets/served_from_archive', 0)} answered from the archive, "
+               f"{stats.get('budgets/not_modified', 0)} unchanged (304)")
+
+
+@cli.command()
+@click.option("--redis", "redis_url", required=True, metavar="URL", help="Redis holding the shared frontier.")
 @click.option("--idle-exit", type=float, default=0.0, metavar="SECONDS",
               help="Stop once no crawl is running and nothing came for this long (default: keep running).")
 @click.option("--no-process", is_flag=True, help="Only archive; parse and index later with `budgets reparse`.")

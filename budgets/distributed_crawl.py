@@ -93,3 +93,19 @@ def wait_for_crawl(server, keys: Keys, crawl_id: int, show: Callable[[dict], Non
         frontier.requeue_dead(server, keys)
         show(frontier.snapshot(server, keys))
         time.sleep(poll)
+
+
+def crawl_status(server, keys: Keys) -> dict:
+    """The current crawl and its frontier, workers and writer, as `budgets status` shows them."""
+    frontier.requeue_dead(server, keys)
+    crawl = {k.decode(): v.decode() for k, v in server.hgetall(keys.crawl).items()}
+    status: dict = {"crawl": int(crawl["id"]) if crawl.get("id") else None, "state": crawl.get("state"),
+                    "started": float(crawl["started"]) if crawl.get("started") else None,
+                    **frontier.snapshot(server, keys), "failed_items": server.llen(keys.items_failed),
+                    "live_workers": sorted(w.decode() for w in server.smembers(keys.workers)
+                                           if server.exists(keys.alive(w.decode())))}
+    if status["crawl"]:
+        status["stats"] = {k.decode(): int(v) for k, v in server.hgetall(keys.stats(status["crawl"])).items()}
+    if crawl.get("state") == "finished":
+        status["run_id"] = int(crawl["run_id"])
+    return status

@@ -245,7 +245,7 @@ class Ingest:
         if crawl.get("state") != "running":
             if self._new_documents and self.process:
                 self._new_documents = 0
-                self.process()
+                self._process()
             return False
         frontier.requeue_dead(self.server, self.keys)
         state = frontier.snapshot(self.server, self.keys)
@@ -253,6 +253,15 @@ class Ingest:
             return True
         self.finish(int(crawl["id"]))
         return False
+
+    def _process(self) -> str:
+        """Parse and index; a failure (the search server down, say) is reported, and the archive
+        is complete all the same: `budgets reparse` / `budgets index` catch up later."""
+        try:
+            return self.process()
+        except Exception as exc:
+            logger.error("parsing or indexing failed: %s", exc)
+            return f"Parsing or indexing failed ({type(exc).__name__}: {exc}); run `budgets reparse` to catch up"
 
     def _run_stats(self, run_id: int, crawl_id: int) -> dict:
         """The writer's counts (documents) with the workers' (fetches, bytes, answers from the archive)."""
@@ -270,7 +279,7 @@ class Ingest:
         report = ""
         if self.process:
             self._new_documents = 0
-            report = self.process()
+            report = self._process()
         db.finish_run(run_id, self._run_stats(run_id, crawl_id))
         summary = run_summary(db, run_id)
         self.server.hset(self.keys.crawl, mapping={

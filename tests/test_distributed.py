@@ -256,6 +256,10 @@ def test_ingest_killed_mid_crawl_writes_everything_once(portals, reference, redi
 def test_a_second_crawl_waits_for_the_first(portals, fresh_redis, tmp_path):
     run = DistributedCrawl(fresh_redis, tmp_path / "data", tmp_path / "logs")
     run.seed(*_starts(portals))  # nobody works on it yet
+    status = json.loads(budgets("status", "--redis", fresh_redis, "--json", data=tmp_path / "data").stdout)
+    assert {k: status[k] for k in ("crawl", "state", "queued", "in_flight", "live_workers", "items")} == \
+        {"crawl": 1, "state": "running", "queued": 2, "in_flight": 0, "live_workers": [], "items": 1}
+    assert "2 queued, 0 in flight" in budgets("status", "--redis", fresh_redis, data=tmp_path / "data").stdout
     again = budgets("crawl", *_starts(portals), "--redis", fresh_redis, "--no-wait", data=tmp_path / "data",
                     check=False)
     assert again.returncode != 0 and "is still running" in again.stderr and "--abandon" in again.stderr
@@ -326,16 +330,20 @@ def test_dead_workers_requests_go_back_to_the_queue(fresh_redis):
 
     server = redis.Redis.from_url(fresh_redis)
     keys = Keys()
+    now = int(server.time()[0])
     server.sadd(keys.workers, "alive", "dead")
     server.set(keys.alive("alive"), "1", ex=60)
-    server.hset(keys.inflight("alive"), "l1", b"-1\nrequest-a")
-    server.hset(keys.inflight("dead"), mapping={"l2": b"-10\nrequest-b", "l3": b"0\nrequest\nwith newline"})
+    server.hset(keys.inflight("alive"), mapping={"l1": f"-1\n{now}\nrequest-a".encode(),
+                                                 "l0": f"-2\n{now - 7200}\nrequest-lost".encode()})
+    server.hset(keys.inflight("dead"), mapping={"l2": f"-10\n{now}\nrequest-b".encode(),
+                                                "l3": f"0\n{now}\nrequest\nwith newline".encode()})
     server.zadd(keys.host_leases("portal.example"), {"t-dead": 9e9, "t-alive": 9e9})
     server.sadd(keys.held("dead"), "portal.example\nt-dead")
-    assert frontier.snapshot(server, keys) == {"queued": 0, "in_flight": 3, "items": 0, "ingesting": 0, "workers": 1}
-    assert frontier.requeue_dead(server, keys) == 2
-    assert server.zrange(keys.queue, 0, -1, withscores=True) == [(b"request-b", -10.0), (b"request\nwith newline", 0.0)]
-    assert server.smembers(keys.workers) == {b"alive"} and server.hlen(keys.inflight("alive")) == 1
+    assert frontier.snapshot(server, keys) == {"queued": 0, "in_flight": 4, "items": 0, "ingesting": 0, "workers": 1}
+    assert frontier.requeue_dead(server, keys) == 3
+    assert server.zrange(keys.queue, 0, -1, withscores=True) == [
+        (b"request-b", -10.0), (b"request-lost", -2.0), (b"request\nwith newline", 0.0)]
+    assert server.smembers(keys.workers) == {b"alive"} and server.hkeys(keys.inflight("alive")) == [b"l1"]
     # the dead worker's hold on a host is freed at once, not when its lease would expire
     assert server.zrange(keys.host_leases("portal.example"), 0, -1) == [b"t-alive"]
-    assert frontier.requeue_dead(server, keys) == 0  # the live worker keeps its lease
+    assert frontier.requeue_dead(server, keys) == 0  # the live worker keeps its current lease

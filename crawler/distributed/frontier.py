@@ -21,19 +21,34 @@ from crawler.distributed.keys import Keys
 
 LEASE = "budgets_lease"
 
+# in-flight values are "score\ntaken-at (Redis clock, s)\npickled request"
 _POP = """
 local item = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 if #item == 0 then return false end
+local t = redis.call('TIME')
 redis.call('ZREM', KEYS[1], item[1])
-redis.call('HSET', KEYS[2], ARGV[1], item[2] .. '\\n' .. item[1])
+redis.call('HSET', KEYS[2], ARGV[1], item[2] .. '\\n' .. t[1] .. '\\n' .. item[1])
 return item[1]
 """
 
-# put back the in-flight requests of every registered worker whose heartbeat has expired, and
-# free the host leases it held (see politeness.py)
+# Put back the in-flight requests of every registered worker whose heartbeat has expired, and
+# free the host leases it held (see politeness.py). A live worker's lease older than ARGV[2]
+# seconds is put back too: its hand-off was lost (Redis unreachable at that moment), and a
+# replay is harmless (answered from the blob store, written idempotently).
 _REQUEUE_DEAD = """
+local now = tonumber(redis.call('TIME')[1])
 local moved = 0
+local function requeue(inflight, lease, v)
+  local a = string.find(v, '\\n', 1, true)
+  local b = string.find(v, '\\n', a + 1, true)
+  redis.call('ZADD', KEYS[2], string.sub(v, 1, a - 1), string.sub(v, b + 1))
+  redis.call('HDEL', inflight, lease)
+  moved = moved + 1
+  return tonumber(string.sub(v, a + 1, b - 1))
+end
 for _, w in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local inflight = ARGV[1] .. ':inflight:' .. w
+  local entries = redis.call('HGETALL', inflight)
   if redis.call('EXISTS', ARGV[1] .. ':worker:' .. w) == 0 then
     local held = ARGV[1] .. ':held:' .. w
     for _, v in ipairs(redis.call('SMEMBERS', held)) do
@@ -41,14 +56,17 @@ for _, w in ipairs(redis.call('SMEMBERS', KEYS[1])) do
       redis.call('ZREM', ARGV[1] .. ':host:' .. string.sub(v, 1, nl - 1) .. ':leases', string.sub(v, nl + 1))
     end
     redis.call('DEL', held)
-    local inflight = ARGV[1] .. ':inflight:' .. w
-    for _, v in ipairs(redis.call('HVALS', inflight)) do
-      local nl = string.find(v, '\\n', 1, true)
-      redis.call('ZADD', KEYS[2], string.sub(v, 1, nl - 1), string.sub(v, nl + 1))
-      moved = moved + 1
-    end
-    redis.call('DEL', inflight)
+    for i = 1, #entries, 2 do requeue(inflight, entries[i], entries[i + 1]) end
     redis.call('SREM', KEYS[1], w)
+  else
+    for i = 1, #entries, 2 do
+      local v = entries[i + 1]
+      local a = string.find(v, '\\n', 1, true)
+      local b = string.find(v, '\\n', a + 1, true)
+      if now - tonumber(string.sub(v, a + 1, b - 1)) > tonumber(ARGV[2]) then
+        requeue(inflight, entries[i], v)
+      end
+    end
   end
 end
 return moved
@@ -66,9 +84,13 @@ return {redis.call('ZCARD', KEYS[2]), inflight, redis.call('LLEN', KEYS[3]), red
 """
 
 
-def requeue_dead(server, keys: Keys) -> int:
-    """Put the in-flight requests of dead workers back on the queue; return how many."""
-    return int(server.eval(_REQUEUE_DEAD, 2, keys.workers, keys.queue, keys.prefix))
+# a request in hand longer than this has lost its hand-off (no download, with its retries, lasts this long)
+STALE_LEASE_SECONDS = 3600
+
+
+def requeue_dead(server, keys: Keys, stale_after: float = STALE_LEASE_SECONDS) -> int:
+    """Put the in-flight requests of dead workers (and stale leases) back on the queue; return how many."""
+    return int(server.eval(_REQUEUE_DEAD, 2, keys.workers, keys.queue, keys.prefix, stale_after))
 
 
 def requeue_own(server, keys: Keys, worker: str) -> int:
