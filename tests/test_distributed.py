@@ -347,3 +347,17 @@ def test_dead_workers_requests_go_back_to_the_queue(fresh_redis):
     # the dead worker's hold on a host is freed at once, not when its lease would expire
     assert server.zrange(keys.host_leases("portal.example"), 0, -1) == [b"t-alive"]
     assert frontier.requeue_dead(server, keys) == 0  # the live worker keeps its current lease
+
+
+def test_search_server_down_at_the_end_still_ends_the_crawl(fresh_redis, tmp_path):
+    with serve_portals(build_portals()) as servers:
+        run = DistributedCrawl(fresh_redis, tmp_path / "data", tmp_path / "logs")
+        try:
+            run.start_ingest(env={"MEILI_URL": "http://127.0.0.1:9", "MEILI_MASTER_KEY": "k"})
+            run.start_worker()
+            crawl = run.crawl(*_starts(servers), "--delay", "0")
+        finally:
+            run.stop()
+    assert "Parsing or indexing failed" in crawl.stdout and "budgets reparse" in crawl.stdout
+    records = export_records(tmp_path / "data")  # everything archived all the same
+    assert len(records) == sum(len(s.manifest().disclosures) for s in servers)
