@@ -191,7 +191,13 @@ def worker(redis_url, blobs, idle_exit, settings, verbose, data_dir: Path) -> No
         if not sep:
             raise click.UsageError(f"-s wants NAME=VALUE, got {item!r}")
         overrides[name] = value
-    run_worker(redis_url, (blobs or data_dir / "blobs").resolve(), idle_exit=idle_exit, overrides=overrides)
+    import socket
+    import uuid
+
+    overrides.setdefault("BUDGETS_WORKER_ID", f"{socket.gethostname()}-{uuid.uuid4().hex[:8]}")
+    blobs = (blobs or data_dir / "blobs").resolve()
+    click.echo(f"Worker {overrides['BUDGETS_WORKER_ID']}: crawling from {redis_url}, bodies into {blobs}", err=True)
+    run_worker(redis_url, blobs, idle_exit=idle_exit, overrides=overrides)
 
 
 @cli.command()
@@ -264,6 +270,7 @@ def ingest(redis_url, idle_exit, no_process, verbose, data_dir: Path) -> None:
                 f"{len(report.file_errors)} files could not be read")
 
     writer = Ingest(server, Keys(), data_dir, process=None if no_process else process)
+    click.echo(f"Writing what the workers on {redis_url} find into {data_dir}", err=True)
     try:
         writer.run(idle_exit=idle_exit)
     except IngestBusy as exc:

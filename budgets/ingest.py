@@ -25,7 +25,7 @@ from archive import Archive
 from budgets.crawl import run_summary
 from crawler.distributed import frontier
 from crawler.distributed.keys import Keys
-from crawler.distributed.session import current_crawl
+from crawler.distributed.session import current_crawl, lean_headers
 from crawler.items import AttachmentResult, DocumentItem, PageGoneItem, PageItem
 from crawler.pipelines import ArchiveWriter
 
@@ -96,6 +96,8 @@ class Ingest:
                              "last_seen, last_checked from urls where sha256 is not null")
         while batch := rows.fetchmany(chunk):
             states = [dict(zip(URL_STATE_FIELDS, row)) for row in batch]
+            for state in states:
+                state["headers"] = lean_headers(state["headers"])
             known = self.server.hmget(self.keys.state, [s["url"] for s in states])
             pipe = self.server.pipeline(transaction=False)
             for state, raw in zip(states, known):
@@ -163,6 +165,7 @@ class Ingest:
             self._apply_one_by_one(messages, raws)
         self.server.delete(self.keys.items_processing)
         self.applied += len(messages)
+        logger.info("wrote %d messages (%d so far)", len(messages), self.applied)
         if self._unwritten_fetches >= self.warc_every:
             self.checkpoint()
 

@@ -56,19 +56,30 @@ def error_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {message}"
 
 
-def private_rule(start_urls: list[str], allow: str = "auto") -> Callable[[str], bool]:
-    """Which request URLs may go to a private, loopback or link-local address (BUDGETS_ALLOW_PRIVATE).
+class PrivateRule:
+    """Which requests may go to a private, loopback or link-local address (BUDGETS_ALLOW_PRIVATE).
 
     "auto": all of them when a start URL is itself private (an intranet or loopback portal),
     none otherwise; "never": none; else a comma-separated list of host:port that may, and no
     other (so a portal on loopback can be crawled as if it were public, e.g. in tests).
     """
-    allow = (allow or "auto").strip().lower()
-    if allow == "auto":
-        ok = any(is_private_address(urlsplit(u).hostname or "") for u in start_urls)
-        return lambda url: ok
-    hosts = set() if allow == "never" else {h.strip() for h in allow.split(",") if h.strip()}
-    return lambda url: host_key(url) in hosts
+
+    def __init__(self, start_urls: list[str], allow: str = "auto") -> None:
+        allow = (allow or "auto").strip().lower()
+        self.everything = allow == "auto" and any(is_private_address(urlsplit(u).hostname or "") for u in start_urls)
+        self.hosts = set() if allow in ("auto", "never") else {h.strip() for h in allow.split(",") if h.strip()}
+
+    def url(self, url: str) -> bool:
+        return self.everything or host_key(url) in self.hosts
+
+    def hostname(self, name: str) -> bool:
+        """For a name being resolved (the port is not known there): any listed port will do."""
+        return self.everything or any(h.rsplit(":", 1)[0] == name.lower() for h in self.hosts)
+
+
+def private_rule(start_urls: list[str], allow: str = "auto") -> Callable[[str], bool]:
+    """`PrivateRule(...).url`: may this request URL go to a private address."""
+    return PrivateRule(start_urls, allow).url
 
 
 def state_age(state: dict) -> float:
@@ -121,7 +132,8 @@ class CrawlSession:
         self.start_urls = list(start_urls)
         self.run_id, self.resumed_from = self.db.start_run(self.start_urls)
         self.allowed_hosts = {host_key(u) for u in self.start_urls}
-        self.private_allowed = private_rule(self.start_urls, allow_private)
+        self.private = PrivateRule(self.start_urls, allow_private)
+        self.private_allowed = self.private.url
         self.exclude = exclude or {}
         self.warc_every = warc_every
         self.revalidate_after = revalidate_after

@@ -55,6 +55,9 @@ EXTENSIONS = {
 }
 TELNETCONSOLE_ENABLED = False
 
+# every address a connection is made to is checked against the private-address rule (DNS rebinding)
+TWISTED_DNS_RESOLVER = "crawler.resolver.GuardedResolver"
+
 LOG_LEVEL = "INFO"
 LOG_INSTALL_ROOT_HANDLER = True
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"

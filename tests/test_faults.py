@@ -287,3 +287,24 @@ def test_hostile_attachment_names_are_only_metadata(hostile_crawl):
         rel = path.relative_to(data).as_posix()
         assert "evil" not in rel and (path.is_dir() or rel.startswith(("blobs/", "warc/", "archive.db", "search.db"))), rel
     assert "Archive intact." in budgets("verify", data=data).stdout
+
+
+@pytest.mark.parametrize("resolver, guarded", [("RebindingResolver", True), ("UnguardedRebindingResolver", False)])
+def test_a_name_rebound_to_loopback_is_refused_at_connection_time(tmp_path, resolver, guarded):
+    """The guard's lookup sees no private address; the connection's lookup is checked again."""
+    from tests.fakedns import REBINDING_NAME
+
+    with FaultServer("127.0.0.1", {"/": page("<p>portal</p>"), "/robots.txt": file(b"", "text/plain")}) as server:
+        rebound = f"http://{REBINDING_NAME}:{server.port}/"
+        crawl = budgets("crawl", server.base_url + "/", rebound, *FAST, "--no-process",
+                        "-s", f"BUDGETS_ALLOW_PRIVATE=127.0.0.1:{server.port}",
+                        "-s", f"TWISTED_DNS_RESOLVER=tests.fakedns.{resolver}", data=tmp_path, timeout=120)
+        hosts = {h for _, h in server.hits()}
+    with _db(tmp_path) as db:
+        errors = [e for (e,) in db.execute("select error from fetches where url = ?", [rebound])]
+    if guarded:
+        assert hosts == {f"127.0.0.1:{server.port}"}  # nothing reached the server under the rebound name
+        assert errors and all("DNS lookup failed" in e for e in errors), errors  # recorded as a failed fetch
+        assert f"refused: {REBINDING_NAME} resolved to 127.0.0.1, a private" in crawl.stderr  # and why
+    else:  # the same crawl without the check reaches loopback: the test can tell the difference
+        assert f"{REBINDING_NAME}:{server.port}" in hosts

@@ -23,12 +23,13 @@ from crawler.session import CrawlSession
 HOST_LEASE = "budgets_host_lease"
 
 # KEYS: leases zset, next-start key, the worker's held set. ARGV: limit, delay, ttl, token, host.
-# Returns seconds to wait ("0": go).
+# Returns seconds to wait until the host's delay has passed, "-1" when its leases are all taken,
+# "0" when the lease is granted.
 _ACQUIRE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then return '0.05' end
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then return '-1' end
 local nxt = tonumber(redis.call('GET', KEYS[2]) or '0')
 if now < nxt then return tostring(nxt - now) end
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[4])
@@ -74,10 +75,13 @@ class HostLeaseMiddleware:
         limit, delay = session.config.host_limits(host)
         keys = [session.keys.host_leases(host), session.keys.host_next(host), session.keys.held(session.worker_id)]
         token = uuid.uuid4().hex
+        full = 0  # times found full in a row: ask again soon, then less often (fast hosts free leases fast)
         while True:
             wait = float(self._acquire(keys=keys, args=[limit, delay, self.ttl, token, host]))
-            if wait <= 0:
+            if wait == 0:
                 break
+            if wait < 0:
+                wait, full = min(0.005 * 2 ** full, 0.25), full + 1
             await asyncio.sleep(min(wait, 1.0))
         request.meta[HOST_LEASE] = (host, token)
         return None

@@ -23,7 +23,7 @@ from archive.db import first_header, now_iso
 from crawler.distributed import frontier
 from crawler.distributed.keys import Keys, connect
 from crawler.items import AttachmentResult, DocumentItem, PageGoneItem, PageItem
-from crawler.session import failure_row, first_failure_report, host_key, plan_from_state, private_rule
+from crawler.session import PrivateRule, failure_row, first_failure_report, host_key, plan_from_state
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +64,16 @@ def current_crawl(server, keys: Keys) -> CrawlConfig:
     return CrawlConfig.from_json(int(crawl_id), config.decode("utf-8"))
 
 
+# The headers an archived response is rebuilt with (its type, its file name); the full headers
+# are in the archive's fetch log. Keeping only these halves the Redis memory of a URL state.
+STATE_HEADERS = ("content-type", "content-disposition")
+
+
+def lean_headers(headers_json: str | None) -> str:
+    headers = json.loads(headers_json or "{}")
+    return json.dumps({k: v for k, v in headers.items() if k.lower() in STATE_HEADERS}, ensure_ascii=False)
+
+
 def item_message(item) -> dict:
     """A spider item as an ingest message body."""
     kind = {PageItem: "page", DocumentItem: "document", PageGoneItem: "gone"}[type(item)]
@@ -83,7 +93,7 @@ class RedisSession:
         self.claim_ttl = claim_ttl
         self._config = CrawlConfig()
         self._config_checked = 0.0
-        self._private_rule = private_rule([], "never")
+        self._private = PrivateRule([], "never")
 
     @classmethod
     def from_crawler(cls, crawler) -> "RedisSession":
@@ -104,7 +114,7 @@ class RedisSession:
             crawl_id = self.server.hget(self.keys.crawl, "id")
             if crawl_id and int(crawl_id) != self._config.crawl_id:
                 self._config = current_crawl(self.server, self.keys)
-                self._private_rule = private_rule(self._config.start_urls, self._config.allow_private)
+                self._private = PrivateRule(self._config.start_urls, self._config.allow_private)
         return self._config
 
     @property
@@ -118,9 +128,13 @@ class RedisSession:
         path = urlsplit(url).path or "/"
         return any(path.startswith(prefix) for prefix in self.config.exclude.get(host_key(url), ()))
 
-    def private_allowed(self, url: str) -> bool:
+    @property
+    def private(self) -> PrivateRule:
         self.config  # noqa: B018 - refreshes the rule with the config
-        return self._private_rule(url)
+        return self._private
+
+    def private_allowed(self, url: str) -> bool:
+        return self.private.url(url)
 
     # -- the archive's answers --------------------------------------------------------------
     def _state(self, url: str) -> dict | None:
@@ -172,7 +186,7 @@ class RedisSession:
             headers = json.loads(row.get("headers") or "{}")
             pipe.hset(self.keys.state, row["url"], json.dumps({
                 "final_url": row.get("final_url"), "status": row["status"], "sha256": sha,
-                "headers": row.get("headers"), "etag": first_header(headers, "etag"),
+                "headers": lean_headers(row.get("headers")), "etag": first_header(headers, "etag"),
                 "last_modified": first_header(headers, "last-modified"),
                 "role": row.get("role"),
                 "last_seen": row["fetched_at"], "last_checked": row["fetched_at"],
