@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import random
 import sqlite3
 import subprocess
@@ -53,11 +54,12 @@ SEED_SETTINGS = ["--delay", "0", "--concurrency", "8"]
 
 
 class PeakRss:
-    """Samples the RSS high-water mark (VmHWM) of some processes until they exit."""
+    """Samples the RSS high-water mark (VmHWM) and CPU time of some processes until they exit."""
 
     def __init__(self, procs: dict[str, subprocess.Popen]) -> None:
         self.procs = procs
         self.peak_kb = {name: 0 for name in procs}
+        self.cpu_s = {name: 0.0 for name in procs}  # user + system, at the last sample
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()
@@ -71,16 +73,19 @@ class PeakRss:
                     for line in Path(f"/proc/{proc.pid}/status").read_text().splitlines():
                         if line.startswith("VmHWM:"):
                             self.peak_kb[name] = max(self.peak_kb[name], int(line.split()[1]))
+                    fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+                    self.cpu_s[name] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
                 except (FileNotFoundError, ProcessLookupError):
                     pass
             if all(p.poll() is not None for p in self.procs.values()):
                 return
             self._stop.wait(0.1)
 
-    def stop(self) -> dict[str, float]:
+    def stop(self) -> tuple[dict[str, float], dict[str, float]]:
+        """(peak RSS MB, CPU seconds) per process."""
         self._stop.set()
         self._thread.join()
-        return {name: kb / 1024 for name, kb in self.peak_kb.items()}
+        return {name: kb / 1024 for name, kb in self.peak_kb.items()}, dict(self.cpu_s)
 
 
 class QueueWatch:
@@ -169,7 +174,7 @@ def distributed_run(servers, starts: list[str], redis_url: str, data: Path, logs
         # count from when every process is up, as a team's long-running workers would be
         crawl.wait_until(lambda: server.scard("budgets:workers") >= workers and (data / "archive.db").exists(),
                          120, "the workers and the writer to start")
-        rss = PeakRss({"worker": crawl.workers[0], "ingest": crawl.ingest})
+        rss = PeakRss({**{f"worker{i}": w for i, w in enumerate(crawl.workers)}, "ingest": crawl.ingest})
         if watch_queue:
             watch = QueueWatch(server, "budgets:requests")
         started = time.perf_counter()
@@ -182,7 +187,7 @@ def distributed_run(servers, starts: list[str], redis_url: str, data: Path, logs
         active = max_active(servers)
         stats = crawl.stats()
         crawl.wait_exit(timeout=120)  # --idle-exit: they leave by themselves
-        peaks = rss.stop()
+        peaks, cpu = rss.stop()
     finally:
         if watch is not None:
             watch.stop()
@@ -190,7 +195,8 @@ def distributed_run(servers, starts: list[str], redis_url: str, data: Path, logs
     failed = server.llen("budgets:items:failed")
     return {"name": f"{workers} worker{'s' if workers > 1 else ''}", "seconds": seconds, "requests": requests,
             "max_active": active,
-            **archive_counts(data), "rss_worker": peaks["worker"], "rss_ingest": peaks["ingest"],
+            **archive_counts(data), "rss_worker": peaks["worker0"], "rss_ingest": peaks["ingest"],
+            "cpu_workers": sum(v for k, v in cpu.items() if k.startswith("worker")), "cpu_ingest": cpu["ingest"],
             "stats": stats, "summary": summary, "failed_messages": failed, "watch": watch}
 
 
@@ -217,13 +223,16 @@ def synthetic_urls(n: int, bases: list[str]) -> list[str]:
 
 def synthetic_state(url: str, i: int) -> str:
     """A URL state as `RedisSession.store_fetch` writes it (then `hand_off` sets the page's role)."""
+    from crawler.distributed.session import lean_headers
+
     sha = hashlib.sha256(url.encode()).hexdigest()
     fetched = f"2026-11-25T06:{(i // 60) % 60:02d}:{i % 60:02d}.{i % 1000000:06d}+00:00"
     lm = "Thu, 01 Sep 2022 00:00:00 GMT"
     etag = f'"{sha[:16]}"'
-    headers = json.dumps({"Content-Type": ["text/html; charset=utf-8"], "Etag": [etag], "Last-Modified": [lm],
-                          "Content-Length": [str(8000 + i % 5000)], "Server": ["BaseHTTP/0.6 Python/3.12"],
-                          "Date": ["Wed, 25 Nov 2026 06:40:00 GMT"]})
+    headers = lean_headers(json.dumps({
+        "Content-Type": ["text/html; charset=utf-8"], "Etag": [etag], "Last-Modified": [lm],
+        "Content-Length": [str(8000 + i % 5000)], "Server": ["BaseHTTP/0.6 Python/3.12"],
+        "Date": ["Wed, 25 Nov 2026 06:40:00 GMT"]}))
     return json.dumps({"final_url": url, "status": 200, "sha256": sha, "headers": headers, "etag": etag,
                        "last_modified": lm, "role": "article", "last_seen": fetched, "last_checked": fetched,
                        "crawl": 1}, ensure_ascii=False)
@@ -372,6 +381,10 @@ def main() -> None:
     for r in runs:
         print(f"{r['name']:<16}{r['requests']:>10}{r['fetches']:>12}{r['seconds']:>10.1f}{r['rate']:>10.1f}"
               f"{rss(r['rss_worker']):>15}{rss(r['rss_ingest']):>15}{r['max_active']:>10}")
+    for r in runs:
+        if "cpu_workers" in r:
+            print(f"{r['name']}: CPU per response, all workers {1000 * r['cpu_workers'] / r['requests']:.1f} ms, "
+                  f"ingest writer {1000 * r['cpu_ingest'] / r['requests']:.1f} ms")
     print(f"scaling (2 workers / 1 worker pages/s): {two['rate'] / one['rate']:.2f}   "
           f"distributed / single (1 worker / single pages/s): {one['rate'] / single['rate']:.2f}   "
           f"(2 workers / single: {two['rate'] / single['rate']:.2f})")
