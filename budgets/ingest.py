@@ -201,6 +201,9 @@ class Ingest:
         # which worker fetched it, beside when and how: provenance of every archived body
         row = {**message.get("row", {}), "run_id": run_id, "worker": message.get("worker")}
         if kind == "fetch":
+            if not self.archive.blobs.exists(row["sha256"]):
+                raise FileNotFoundError(f"body {row['sha256']} of {row['url']} is not in {self.archive.blobs.root}: "
+                                        "do the workers' --blobs and this writer's DATA/blobs name the same store?")
             db.record_fetch(row, message.get("blob_path"))
             self._unwritten_fetches += 1
         elif kind == "failure":

@@ -277,6 +277,17 @@ def _fetch_message(i: int, crawl: int = 1) -> bytes:
                        "blob_path": f"blobs/{i}"}).encode()
 
 
+def _store_bodies(data: Path, n: int) -> None:
+    """The bodies the fetch messages below name, as a worker would have stored them."""
+    from archive.blobs import BlobStore
+
+    store = BlobStore(data / "blobs")
+    for i in range(n):
+        path = store.path(f"{i:064x}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"x")
+
+
 def test_ingest_applies_a_batch_taken_again_exactly_once(fresh_redis, tmp_path):
     """A writer killed after its commit but before letting the batch go finds it again on restart."""
     from budgets.ingest import Ingest
@@ -286,6 +297,7 @@ def test_ingest_applies_a_batch_taken_again_exactly_once(fresh_redis, tmp_path):
     keys = Keys()
     start = json.dumps({"id": "s", "kind": "crawl_start", "crawl": 1, "start_urls": ["http://127.0.0.1:9/"]})
     server.rpush(keys.items, start, *[_fetch_message(i) for i in range(10)])
+    _store_bodies(tmp_path, 12)
     first = Ingest(server, keys, tmp_path)
     first.open()
     batch = first.take()
@@ -316,13 +328,16 @@ def test_a_message_that_cannot_be_written_is_set_aside(fresh_redis, tmp_path):
     server = redis.Redis.from_url(fresh_redis)
     keys = Keys()
     bad = json.dumps({"id": "bad", "kind": "no-such-kind", "crawl": 1})
-    server.rpush(keys.items, _fetch_message(1), bad, _fetch_message(2))
+    _store_bodies(tmp_path, 3)
+    # message 5 names a body that is not in this writer's store (a worker writing elsewhere)
+    server.rpush(keys.items, _fetch_message(1), bad, _fetch_message(5), _fetch_message(2))
     writer = Ingest(server, keys, tmp_path)
     writer.open()
     writer.apply(writer.take())
     assert writer.archive.db.db.execute("select count(*) from fetches").fetchone()[0] == 2
     failed = [json.loads(m) for m in server.lrange(keys.items_failed, 0, -1)]
-    assert len(failed) == 1 and "no-such-kind" in failed[0]["error"] and json.loads(failed[0]["message"])["id"] == "bad"
+    assert [json.loads(f["message"])["id"] for f in failed] == ["bad", "m5"]
+    assert "no-such-kind" in failed[0]["error"] and "same store" in failed[1]["error"]
     writer.close()
 
 
