@@ -258,7 +258,8 @@ def ingest(redis_url, idle_exit, no_process, verbose, data_dir: Path) -> None:
     except ConnectionError as exc:
         raise click.ClickException(str(exc)) from exc
 
-    def process() -> str:
+    def process(crawl_ended: bool) -> str:
+        """Parse and index what is new; at a crawl's end also run the saved searches."""
         from budgets.process import process as run_process
 
         backend = _backend(data_dir)
@@ -266,8 +267,9 @@ def ingest(redis_url, idle_exit, no_process, verbose, data_dir: Path) -> None:
             report = run_process(data_dir, backend)
         finally:
             backend.close()
-        return (f"Parsed {report.parsed} documents ({report.unchanged} unchanged), indexed {report.indexed}; "
-                f"{len(report.file_errors)} files could not be read")
+        lines = [f"Parsed {report.parsed} documents ({report.unchanged} unchanged), indexed {report.indexed}; "
+                 f"{len(report.file_errors)} files could not be read"]
+        return "\n".join(lines + (_run_alerts(data_dir) if crawl_ended else []))
 
     writer = Ingest(server, Keys(), data_dir, process=None if no_process else process)
     click.echo(f"Writing what the workers on {redis_url} find into {data_dir}", err=True)
@@ -301,23 +303,25 @@ def _process_and_report(data_dir: Path, force: bool) -> None:
                f"{len(report.file_errors)} files could not be read")
     for where, error in sorted(report.file_errors.items())[:20]:
         click.echo(f"  {where}: {error}")
-    _run_alerts(data_dir)
+    for line in _run_alerts(data_dir):
+        click.echo(line)
 
 
-def _run_alerts(data_dir: Path) -> None:
+def _run_alerts(data_dir: Path) -> list[str]:
+    """Run the saved searches against what is new; one line per saved search."""
     from archive.db import ArchiveDB
     from budgets.alerts import list_alerts, run_alerts
 
     db = ArchiveDB(data_dir / "archive.db")
     if not list_alerts(db):
-        return
+        return []
     backend = _backend(data_dir)
     try:
         results = run_alerts(db, backend, data_dir)
     finally:
         backend.close()
-    for alert in list_alerts(db):
-        click.echo(f"Saved search {alert.id} {alert.describe()}: {len(results.get(alert.id, []))} new")
+    return [f"Saved search {alert.id} {alert.describe()}: {len(results.get(alert.id, []))} new"
+            for alert in list_alerts(db)]
 
 
 @cli.command()

@@ -52,12 +52,13 @@ def item_from_message(message: dict):
 
 class Ingest:
     def __init__(self, server, keys: Keys, data_dir: Path, batch: int = 200,
-                 process: Callable[[], str] | None = None, warc_every: int = 200) -> None:
+                 process: Callable[[bool], str] | None = None, warc_every: int = 200) -> None:
         self.server = server
         self.keys = keys
         self.data_dir = Path(data_dir)
         self.batch = batch
-        self.process = process  # parses and indexes what is new; returns a one-line report
+        # parses and indexes what is new (and at a crawl's end runs the saved searches); returns a report
+        self.process = process
         self.warc_every = warc_every
         self.archive: Archive | None = None
         self._lock = None
@@ -251,7 +252,7 @@ class Ingest:
         if crawl.get("state") != "running":
             if self._new_documents and self.process:
                 self._new_documents = 0
-                self._process()
+                self._process(crawl_ended=False)
             return False
         frontier.requeue_dead(self.server, self.keys)
         state = frontier.snapshot(self.server, self.keys)
@@ -260,11 +261,11 @@ class Ingest:
         self.finish(int(crawl["id"]))
         return False
 
-    def _process(self) -> str:
+    def _process(self, crawl_ended: bool) -> str:
         """Parse and index; a failure (the search server down, say) is reported, and the archive
         is complete all the same: `budgets reparse` / `budgets index` catch up later."""
         try:
-            return self.process()
+            return self.process(crawl_ended)
         except Exception as exc:
             logger.error("parsing or indexing failed: %s", exc)
             return f"Parsing or indexing failed ({type(exc).__name__}: {exc}); run `budgets reparse` to catch up"
@@ -285,7 +286,7 @@ class Ingest:
         report = ""
         if self.process:
             self._new_documents = 0
-            report = self._process()
+            report = self._process(crawl_ended=True)
         db.finish_run(run_id, self._run_stats(run_id, crawl_id))
         summary = run_summary(db, run_id)
         self.server.hset(self.keys.crawl, mapping={

@@ -10,7 +10,9 @@ import json
 import sqlite3
 import subprocess
 import sys
+import threading
 from collections import Counter
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -378,3 +380,47 @@ def test_search_server_down_at_the_end_still_ends_the_crawl(fresh_redis, tmp_pat
     assert "Parsing or indexing failed" in crawl.stdout and "budgets reparse" in crawl.stdout
     records = export_records(tmp_path / "data")  # everything archived all the same
     assert len(records) == sum(len(s.manifest().disclosures) for s in servers)
+
+
+def test_a_second_distributed_crawl_is_incremental_and_runs_the_saved_searches(fresh_redis, tmp_path):
+    """New workers and a new writer on the same archive: unchanged pages and files cost a 304 or
+    nothing, the new disclosure is found, and the saved search pushes it."""
+    from tests.test_monitoring import Hook
+
+    hook = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=hook.serve_forever, daemon=True).start()
+    data = tmp_path / "data"
+    try:
+        with serve_portals(build_portals()) as servers:
+            trs, hanweb = servers
+
+            def crawl_pass(n: int) -> subprocess.CompletedProcess:
+                run = DistributedCrawl(fresh_redis, data, tmp_path / f"logs{n}")
+                try:
+                    run.start_ingest()
+                    run.start_worker()
+                    run.start_worker()
+                    return run.crawl(*_starts(servers), "--delay", "0")
+                finally:
+                    run.stop()
+
+            crawl_pass(1)
+            first = sum(len(s.log.records()) for s in servers)
+            Hook.received.clear()
+            budgets("alert", "add", "部门预算", "--county", "通道侗族自治县", "--notify",
+                    f"json://127.0.0.1:{hook.server_address[1]}/hook", data=data)
+            added = hanweb.add_disclosure()
+            for s in servers:
+                s.reset()
+            second = crawl_pass(2)
+            requests = [r for s in servers for r in s.log.records()]
+    finally:
+        hook.shutdown()
+    assert "Saved search 1 “部门预算” county=通道侗族自治县: 1 new" in second.stdout, second.stdout
+    (message,) = Hook.received
+    assert added.title in message["message"]
+    assert added.detail_url in {r["detail_url"] for r in export_records(data)}
+    # the second pass re-reads list pages (most answer 304) and the new article with its files
+    assert len(requests) < first * 0.5, (len(requests), first)
+    assert sum(r.status == 304 for r in requests) > 10
+    assert "1 new" in second.stdout and "This run: 1 new" in second.stdout
