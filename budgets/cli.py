@@ -148,7 +148,7 @@ def _crawl_distributed(redis_url: str, start_urls: list[str], overrides: dict, n
         crawl_id = seed_crawl(server, keys, config)
     except CrawlInProgress as exc:
         raise click.ClickException(f"{exc}; start workers to finish it, or pass --abandon to drop it") from exc
-    click.echo(f"Crawl {crawl_id}: {len(start_urls)} start pages queued on {redis_url}")
+    click.echo(f"Crawl {crawl_id}: {len(start_urls)} start page{'s' * (len(start_urls) != 1)} queued on {redis_url}")
     if no_wait:
         return
     progress = Progress("crawl: responses")

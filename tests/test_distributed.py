@@ -383,28 +383,21 @@ def test_search_server_down_at_the_end_still_ends_the_crawl(fresh_redis, tmp_pat
 
 
 def test_a_second_distributed_crawl_is_incremental_and_runs_the_saved_searches(fresh_redis, tmp_path):
-    """New workers and a new writer on the same archive: unchanged pages and files cost a 304 or
-    nothing, the new disclosure is found, and the saved search pushes it."""
+    """The same long-running workers and writer take a second crawl of the same portals:
+    unchanged pages and files cost a 304 or nothing, the new disclosure is found, and the
+    saved search pushes it."""
     from tests.test_monitoring import Hook
 
     hook = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
     threading.Thread(target=hook.serve_forever, daemon=True).start()
     data = tmp_path / "data"
+    run = DistributedCrawl(fresh_redis, data, tmp_path / "logs")
     try:
         with serve_portals(build_portals()) as servers:
             trs, hanweb = servers
-
-            def crawl_pass(n: int) -> subprocess.CompletedProcess:
-                run = DistributedCrawl(fresh_redis, data, tmp_path / f"logs{n}")
-                try:
-                    run.start_ingest()
-                    run.start_worker()
-                    run.start_worker()
-                    return run.crawl(*_starts(servers), "--delay", "0")
-                finally:
-                    run.stop()
-
-            crawl_pass(1)
+            run.start_ingest("--idle-exit", "120")
+            workers = [run.start_worker("--idle-exit", "120") for _ in range(2)]
+            run.crawl(*_starts(servers), "--delay", "0")
             first = sum(len(s.log.records()) for s in servers)
             Hook.received.clear()
             budgets("alert", "add", "部门预算", "--county", "通道侗族自治县", "--notify",
@@ -412,9 +405,11 @@ def test_a_second_distributed_crawl_is_incremental_and_runs_the_saved_searches(f
             added = hanweb.add_disclosure()
             for s in servers:
                 s.reset()
-            second = crawl_pass(2)
+            second = run.crawl(*_starts(servers), "--delay", "0")
             requests = [r for s in servers for r in s.log.records()]
+            assert all(w.poll() is None for w in [*workers, run.ingest])  # the same processes took both crawls
     finally:
+        run.stop()
         hook.shutdown()
     assert "Saved search 1 “部门预算” county=通道侗族自治县: 1 new" in second.stdout, second.stdout
     (message,) = Hook.received
