@@ -63,6 +63,7 @@ class Ingest:
         self.archive: Archive | None = None
         self._lock = None
         self._runs: dict[int, int] = {}
+        self._regions: dict[int, dict[str, dict]] = {}
         self._counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         self._unwritten_fetches = 0
         self._new_documents = 0
@@ -214,14 +215,19 @@ class Ingest:
         elif kind == "touch":
             db.touch_url(message["url"], run_id)
         elif kind in ("page", "document", "gone"):
-            config = current_crawl(self.server, self.keys)
-            regions = config.regions if config.crawl_id == crawl_id else {}
             counts = self._counts[run_id]
-            ArchiveWriter(db, run_id, regions, lambda name: counts.__setitem__(name, counts[name] + 1)).write(
-                item_from_message(message))
+            ArchiveWriter(db, run_id, self.regions_of(crawl_id),
+                          lambda name: counts.__setitem__(name, counts[name] + 1)).write(item_from_message(message))
             self._new_documents += kind == "document"
         else:
             raise ValueError(f"unknown message kind {kind!r}")
+
+    def regions_of(self, crawl_id: int) -> dict[str, dict]:
+        """Region metadata per portal host from the crawl's config (read once: it can be large)."""
+        if crawl_id not in self._regions:
+            config = current_crawl(self.server, self.keys)
+            self._regions = {crawl_id: config.regions if config.crawl_id == crawl_id else {}}
+        return self._regions[crawl_id]
 
     def run_of(self, crawl_id: int) -> int:
         if crawl_id not in self._runs:

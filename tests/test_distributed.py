@@ -175,7 +175,8 @@ def test_host_limits_hold_across_workers(redis_url, tmp_path):
         registry.write_text(
             f'[[portal]]\nname = "trs"\nstart_urls = {json.dumps(trs.manifest().start_urls)}\nconcurrency = 2\n'
             f'[[portal]]\nname = "hanweb"\nstart_urls = {json.dumps(hanweb.manifest().start_urls)}\n'
-            'concurrency = 1\ndelay = 0.2\n', encoding="utf-8")
+            'concurrency = 1\ndelay = 0.2\nprovince = "湖南省"\ncounty = "通道侗族自治县"\nadmin_code = "431230"\n',
+            encoding="utf-8")
         run = DistributedCrawl(redis_url, tmp_path / "data", tmp_path / "logs")
         try:
             run.start_ingest("--no-process")
@@ -186,6 +187,10 @@ def test_host_limits_hold_across_workers(redis_url, tmp_path):
             run.stop()
         assert crawl.stdout.startswith("Crawl 1: 2 start pages queued") and "Disclosures per portal:" in crawl.stdout
         per_portal = run.summary()["disclosures_per_portal"]
+        db = sqlite3.connect(tmp_path / "data" / "archive.db")
+        hints = {portal: json.loads(hint) for portal, hint in db.execute("select portal, region_hint from documents")}
+        assert hints[hanweb.base_url.removeprefix("http://")]["admin_code"] == "431230"  # the registry's region
+        assert not any(hints[trs.base_url.removeprefix("http://")].values())
         assert set(per_portal) == {trs.base_url.removeprefix("http://"), hanweb.base_url.removeprefix("http://")}
         assert trs.log.max_active == 2  # reached, never passed
         assert hanweb.log.max_active == 1
