@@ -126,12 +126,14 @@ def _crawl_distributed(redis_url: str, start_urls: list[str], overrides: dict, n
     from budgets.progress import Progress
     from crawler.distributed.keys import Keys, connect
     from crawler.distributed.session import CrawlConfig
+    from crawler.session import PrivateRule
 
     settings = crawl_settings(Path("."), {k: v for k, v in overrides.items() if k in DISTRIBUTED_SETTINGS})
     config = CrawlConfig(start_urls=start_urls, regions=overrides["BUDGETS_PORTAL_REGIONS"],
                          exclude=overrides["BUDGETS_EXCLUDE"], slots=overrides["DOWNLOAD_SLOTS"])
     for name, (field, kind) in DISTRIBUTED_SETTINGS.items():
         setattr(config, field, kind(settings.get(name)))
+    config.allow_private = PrivateRule.resolve_auto(start_urls, config.allow_private)
     unknown = sorted(set(overrides) - set(DISTRIBUTED_SETTINGS) - {"LOG_LEVEL", "BUDGETS_PORTAL_REGIONS",
                                                                    "BUDGETS_EXCLUDE", "DOWNLOAD_SLOTS",
                                                                    "AUTOTHROTTLE_START_DELAY"})

@@ -60,14 +60,23 @@ class PrivateRule:
     """Which requests may go to a private, loopback or link-local address (BUDGETS_ALLOW_PRIVATE).
 
     "auto": all of them when a start URL is itself private (an intranet or loopback portal),
-    none otherwise; "never": none; else a comma-separated list of host:port that may, and no
-    other (so a portal on loopback can be crawled as if it were public, e.g. in tests).
+    none otherwise (`resolve_auto` says which); "all"; "never": none; else a comma-separated
+    list of host:port that may, and no other (so a portal on loopback can be crawled as if it
+    were public, e.g. in tests).
     """
 
     def __init__(self, start_urls: list[str], allow: str = "auto") -> None:
+        allow = self.resolve_auto(start_urls, allow)
+        self.everything = allow == "all"
+        self.hosts = set() if allow in ("all", "never") else {h.strip() for h in allow.split(",") if h.strip()}
+
+    @staticmethod
+    def resolve_auto(start_urls: list[str], allow: str) -> str:
+        """"auto" made definite ("all" or "never") by looking the start hosts up; others as given."""
         allow = (allow or "auto").strip().lower()
-        self.everything = allow == "auto" and any(is_private_address(urlsplit(u).hostname or "") for u in start_urls)
-        self.hosts = set() if allow in ("auto", "never") else {h.strip() for h in allow.split(",") if h.strip()}
+        if allow != "auto":
+            return allow
+        return "all" if any(is_private_address(urlsplit(u).hostname or "") for u in start_urls) else "never"
 
     def url(self, url: str) -> bool:
         return self.everything or host_key(url) in self.hosts

@@ -43,6 +43,7 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.retry_after.RetryAfterMiddleware": 550,
     "crawler.middlewares.archive.ArchiveMiddleware": 585,
+    "crawler.middlewares.host_limit.HostLimitMiddleware": 950,
 }
 
 ITEM_PIPELINES = {

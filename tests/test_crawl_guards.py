@@ -8,6 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from tests.crawlrun import FAST, budgets, export_records
+from tests.portals import build_portals, serve_portals
 
 ARTICLE = """<html><head><meta charset="utf-8"><title>株洲市统计局2020年部门预算</title></head><body>
 <h1>株洲市统计局2020年部门预算</h1><div class="TRS_Editor"><p>现将株洲市统计局2020年部门预算公开如下。</p>
@@ -133,3 +134,15 @@ def test_registry_exclusions_are_refused_and_recorded(tmp_path):
     db = sqlite3.connect(tmp_path / "data" / "archive.db")
     errors = [e for (e,) in db.execute("select error from fetches where url like '%/files/%'")]
     assert errors and all("excluded by the portal registry" in e for e in errors)
+
+
+def test_host_concurrency_limit_holds_without_a_delay(tmp_path):
+    """With no delay, Scrapy's asyncio downloader would start all of a host's queued requests at once."""
+    portals = build_portals(scale=3)
+    for p in portals:
+        p.latency = 0.05  # answers take a while, so requests pile up unless something stops them
+    with serve_portals(portals) as servers:
+        starts = [u for s in servers for u in s.manifest().start_urls]
+        budgets("crawl", *starts, "--delay", "0", "--concurrency", "2", "-s", "AUTOTHROTTLE_ENABLED=False",
+                "--no-process", data=tmp_path)
+        assert [s.log.max_active for s in servers] == [2, 2]  # reached, never passed

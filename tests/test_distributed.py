@@ -393,7 +393,10 @@ def test_a_second_distributed_crawl_is_incremental_and_runs_the_saved_searches(f
     saved search pushes it."""
     from tests.test_monitoring import Hook
 
-    hook = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    class Received(Hook):
+        received: list[dict] = []  # this test's own, not test_monitoring's
+
+    hook = ThreadingHTTPServer(("127.0.0.1", 0), Received)
     threading.Thread(target=hook.serve_forever, daemon=True).start()
     data = tmp_path / "data"
     run = DistributedCrawl(fresh_redis, data, tmp_path / "logs")
@@ -404,7 +407,6 @@ def test_a_second_distributed_crawl_is_incremental_and_runs_the_saved_searches(f
             workers = [run.start_worker("--idle-exit", "120") for _ in range(2)]
             run.crawl(*_starts(servers), "--delay", "0")
             first = sum(len(s.log.records()) for s in servers)
-            Hook.received.clear()
             budgets("alert", "add", "部门预算", "--county", "通道侗族自治县", "--notify",
                     f"json://127.0.0.1:{hook.server_address[1]}/hook", data=data)
             added = hanweb.add_disclosure()
@@ -417,7 +419,7 @@ def test_a_second_distributed_crawl_is_incremental_and_runs_the_saved_searches(f
         run.stop()
         hook.shutdown()
     assert "Saved search 1 “部门预算” county=通道侗族自治县: 1 new" in second.stdout, second.stdout
-    (message,) = Hook.received
+    (message,) = Received.received
     assert added.title in message["message"]
     assert added.detail_url in {r["detail_url"] for r in export_records(data)}
     # the second pass re-reads list pages (most answer 304) and the new article with its files

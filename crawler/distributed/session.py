@@ -94,6 +94,7 @@ class RedisSession:
         self._config = CrawlConfig()
         self._config_checked = 0.0
         self._private = PrivateRule([], "never")
+        self._allowed_hosts: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler) -> "RedisSession":
@@ -114,15 +115,14 @@ class RedisSession:
             crawl_id = self.server.hget(self.keys.crawl, "id")
             if crawl_id and int(crawl_id) != self._config.crawl_id:
                 self._config = current_crawl(self.server, self.keys)
+                # the seeder made "auto" definite: no worker looks the start hosts up
                 self._private = PrivateRule(self._config.start_urls, self._config.allow_private)
+                self._allowed_hosts = {host_key(u) for u in self._config.start_urls}
         return self._config
 
-    @property
-    def allowed_hosts(self) -> set[str]:
-        return {host_key(u) for u in self.config.start_urls}
-
     def allows(self, url: str) -> bool:
-        return host_key(url) in self.allowed_hosts
+        self.config  # noqa: B018 - refreshes the hosts with the config
+        return host_key(url) in self._allowed_hosts
 
     def excluded(self, url: str) -> bool:
         path = urlsplit(url).path or "/"

@@ -108,6 +108,7 @@ def worker_settings(redis_url: str, blobs: Path, prefix: str = "budgets", idle_e
         "SPIDER_MIDDLEWARES": {**settings.getdict("SPIDER_MIDDLEWARES"),
                                "crawler.distributed.handoff.ItemHandoffMiddleware": 10},
         "DOWNLOADER_MIDDLEWARES": {**settings.getdict("DOWNLOADER_MIDDLEWARES"),
+                                   "crawler.middlewares.host_limit.HostLimitMiddleware": None,
                                    "crawler.distributed.politeness.HostLeaseMiddleware": 950},
         "EXTENSIONS": {**settings.getdict("EXTENSIONS"), "crawler.distributed.worker.WorkerLifecycle": 100},
         # the per-host delay is kept across workers by the host leases, not by each worker's slots
