@@ -244,9 +244,11 @@ def status(redis_url, as_json: bool, data_dir: Path) -> None:
 @click.option("--idle-exit", type=float, default=0.0, metavar="SECONDS",
               help="Stop once no crawl is running and nothing came for this long (default: keep running).")
 @click.option("--no-process", is_flag=True, help="Only archive; parse and index later with `budgets reparse`.")
+@click.option("--retry-failed", is_flag=True,
+              help="First put the messages set aside as unwritable back in line (after fixing their cause).")
 @click.option("-v", "--verbose", is_flag=True, help="Log every batch written.")
 @data_option
-def ingest(redis_url, idle_exit, no_process, verbose, data_dir: Path) -> None:
+def ingest(redis_url, idle_exit, no_process, retry_failed, verbose, data_dir: Path) -> None:
     """The single writer of a distributed crawl: what the workers found into the archive and the index."""
     import logging
 
@@ -274,6 +276,8 @@ def ingest(redis_url, idle_exit, no_process, verbose, data_dir: Path) -> None:
         return "\n".join(lines + (_run_alerts(data_dir) if crawl_ended else []))
 
     writer = Ingest(server, Keys(), data_dir, process=None if no_process else process)
+    if retry_failed:
+        click.echo(f"{writer.retry_failed()} messages set aside earlier are back in line", err=True)
     click.echo(f"Writing what the workers on {redis_url} find into {data_dir}", err=True)
     try:
         writer.run(idle_exit=idle_exit)

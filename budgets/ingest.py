@@ -36,6 +36,18 @@ URL_STATE_FIELDS = ("url", "final_url", "status", "sha256", "headers", "etag", "
                     "last_seen", "last_checked")
 
 
+# set-aside entries are {"error": ..., "message": the original message}; moved back in one script
+_RETRY_FAILED = """
+local moved = 0
+while true do
+  local raw = redis.call('RPOP', KEYS[1])
+  if not raw then return moved end
+  redis.call('LPUSH', KEYS[2], cjson.decode(raw)['message'])
+  moved = moved + 1
+end
+"""
+
+
 class IngestBusy(RuntimeError):
     """Another writer holds the data directory."""
 
@@ -188,6 +200,10 @@ class Ingest:
                 self.server.rpush(self.keys.items_failed, json.dumps(
                     {"error": f"{type(exc).__name__}: {exc}", "message": raw.decode("utf-8", "replace")},
                     ensure_ascii=False))
+
+    def retry_failed(self) -> int:
+        """Put the messages set aside as unwritable back at the head of the line; return how many."""
+        return int(self.server.eval(_RETRY_FAILED, 2, self.keys.items_failed, self.keys.items))
 
     def handle(self, message: dict) -> None:
         db = self.archive.db

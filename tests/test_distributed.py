@@ -426,3 +426,21 @@ def test_a_second_distributed_crawl_is_incremental_and_runs_the_saved_searches(f
     assert len(requests) < first * 0.5, (len(requests), first)
     assert sum(r.status == 304 for r in requests) > 10
     assert "1 new" in second.stdout and "This run: 1 new" in second.stdout
+
+
+def test_messages_set_aside_can_be_written_once_their_cause_is_fixed(fresh_redis, tmp_path):
+    from budgets.ingest import Ingest
+    from crawler.distributed.keys import Keys
+
+    server = redis.Redis.from_url(fresh_redis)
+    keys = Keys()
+    server.rpush(keys.items, _fetch_message(1), _fetch_message(2))
+    writer = Ingest(server, keys, tmp_path)
+    writer.open()
+    writer.apply(writer.take())  # no bodies in the store yet: both set aside
+    assert server.llen(keys.items_failed) == 2
+    _store_bodies(tmp_path, 3)  # the shared store is mounted where it should be
+    assert writer.retry_failed() == 2 and server.llen(keys.items_failed) == 0
+    writer.apply(writer.take())
+    assert writer.archive.db.db.execute("select count(*) from fetches").fetchone()[0] == 2
+    writer.close()
