@@ -147,7 +147,6 @@ class CrawlSession:
         self.warc_every = warc_every
         self.revalidate_after = revalidate_after
         self._since_checkpoint = 0
-        self.served_from_archive = 0
         self.closed = False
 
     @classmethod
@@ -192,7 +191,6 @@ class CrawlSession:
     def served(self, url: str) -> None:
         """`url` was answered from the archive in this run."""
         self.db.touch_url(url, self.run_id)
-        self.served_from_archive += 1
 
     def blob(self, sha256: str) -> bytes:
         return self.blobs.get(sha256)

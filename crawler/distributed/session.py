@@ -241,6 +241,3 @@ class RedisSession:
         pipe.hset(self.keys.attachments(self.config.crawl_id), url, json.dumps(asdict(result), ensure_ascii=False))
         pipe.delete(self.keys.claim(url))
         pipe.execute()
-
-    def close(self, stats: dict) -> None:
-        """Nothing to close: the ingest writer ends the crawl's run."""
