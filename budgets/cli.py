@@ -97,11 +97,7 @@ def crawl(urls, portals_file, delay, concurrency, settings, verbose, no_process,
         overrides.update(DOWNLOAD_DELAY=delay, AUTOTHROTTLE_START_DELAY=delay)
     if concurrency is not None:
         overrides["CONCURRENT_REQUESTS_PER_DOMAIN"] = concurrency
-    for item in settings:
-        name, sep, value = item.partition("=")
-        if not sep:
-            raise click.UsageError(f"-s wants NAME=VALUE, got {item!r}")
-        overrides[name] = value
+    overrides.update(_setting_overrides(settings))
     if redis_url:
         _crawl_distributed(redis_url, start_urls, overrides, no_wait, abandon)
         return
@@ -120,12 +116,33 @@ DISTRIBUTED_SETTINGS = {"DOWNLOAD_DELAY": ("delay", float), "CONCURRENT_REQUESTS
                         "BUDGETS_REVALIDATE_AFTER": ("revalidate_after", float)}
 
 
+def _setting_overrides(items: tuple[str, ...]) -> dict[str, str]:
+    """`-s NAME=VALUE` options as Scrapy setting overrides."""
+    overrides = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise click.UsageError(f"-s wants NAME=VALUE, got {item!r}")
+        overrides[name] = value
+    return overrides
+
+
+def _redis(url: str):
+    """A Redis client, or the command stops with why it cannot reach the server."""
+    from crawler.distributed.keys import connect
+
+    try:
+        return connect(url)
+    except ConnectionError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
 def _crawl_distributed(redis_url: str, start_urls: list[str], overrides: dict, no_wait: bool, abandon: bool) -> None:
     from budgets.crawl import crawl_settings, format_summary
     from budgets.distributed_crawl import CrawlInProgress, abandon_crawl, seed_crawl, wait_for_crawl
     from budgets.progress import Progress
-    from crawler.distributed.keys import Keys, connect
-    from crawler.distributed.session import CrawlConfig
+    from crawler.distributed.keys import Keys
+    from crawler.distributed.session import CrawlConfig, crawl_stats
     from crawler.session import PrivateRule
 
     settings = crawl_settings(Path("."), {k: v for k, v in overrides.items() if k in DISTRIBUTED_SETTINGS})
@@ -139,10 +156,7 @@ def _crawl_distributed(redis_url: str, start_urls: list[str], overrides: dict, n
                                                                    "AUTOTHROTTLE_START_DELAY"})
     if unknown:
         raise click.UsageError(f"{', '.join(unknown)}: set on each worker (`budgets worker -s`), not on the crawl")
-    try:
-        server = connect(redis_url)
-    except ConnectionError as exc:
-        raise click.ClickException(str(exc)) from exc
+    server = _redis(redis_url)
     keys = Keys()
     if abandon:
         abandon_crawl(server, keys)
@@ -156,7 +170,7 @@ def _crawl_distributed(redis_url: str, start_urls: list[str], overrides: dict, n
     progress = Progress("crawl: responses")
 
     def show(state: dict) -> None:
-        stats = {k.decode(): int(v) for k, v in server.hgetall(keys.stats(crawl_id)).items()}
+        stats = crawl_stats(server, keys, crawl_id)
         done = sum(stats.get(f"budgets/{k}", 0) for k in ("fetched", "served_from_archive", "not_modified"))
         progress.detail = (f"{state['queued']} queued, {state['in_flight']} in flight, {state['workers']} workers, "
                            f"{state['items'] + state['ingesting']} items for the writer")
@@ -180,23 +194,12 @@ def _crawl_distributed(redis_url: str, start_urls: list[str], overrides: dict, n
 @data_option
 def worker(redis_url, blobs, idle_exit, settings, verbose, data_dir: Path) -> None:
     """Crawl from a shared frontier: fetch, keep bodies in the blob store, hand the rest to the writer."""
-    from crawler.distributed.keys import connect
+    from crawler.distributed.keys import new_worker_id
     from crawler.distributed.worker import run_worker
 
-    try:
-        connect(redis_url)
-    except ConnectionError as exc:
-        raise click.ClickException(str(exc)) from exc
-    overrides: dict = {"LOG_LEVEL": "INFO" if verbose else "WARNING"}
-    for item in settings:
-        name, sep, value = item.partition("=")
-        if not sep:
-            raise click.UsageError(f"-s wants NAME=VALUE, got {item!r}")
-        overrides[name] = value
-    import socket
-    import uuid
-
-    overrides.setdefault("BUDGETS_WORKER_ID", f"{socket.gethostname()}-{uuid.uuid4().hex[:8]}")
+    _redis(redis_url)
+    overrides: dict = {"LOG_LEVEL": "INFO" if verbose else "WARNING", **_setting_overrides(settings)}
+    overrides.setdefault("BUDGETS_WORKER_ID", new_worker_id())
     blobs = (blobs or data_dir / "blobs").resolve()
     click.echo(f"Worker {overrides['BUDGETS_WORKER_ID']}: crawling from {redis_url}, bodies into {blobs}", err=True)
     run_worker(redis_url, blobs, idle_exit=idle_exit, overrides=overrides)
@@ -214,12 +217,9 @@ def status(redis_url, as_json: bool, data_dir: Path) -> None:
     import time
 
     from budgets.distributed_crawl import crawl_status
-    from crawler.distributed.keys import Keys, connect
+    from crawler.distributed.keys import Keys
 
-    try:
-        server = connect(redis_url)
-    except ConnectionError as exc:
-        raise click.ClickException(str(exc)) from exc
+    server = _redis(redis_url)
     st = crawl_status(server, Keys())
     if as_json:
         click.echo(json.dumps(st, ensure_ascii=False))
@@ -253,14 +253,11 @@ def ingest(redis_url, idle_exit, no_process, retry_failed, verbose, data_dir: Pa
     import logging
 
     from budgets.ingest import Ingest, IngestBusy
-    from crawler.distributed.keys import Keys, connect
+    from crawler.distributed.keys import Keys
 
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    try:
-        server = connect(redis_url)
-    except ConnectionError as exc:
-        raise click.ClickException(str(exc)) from exc
+    server = _redis(redis_url)
 
     def process(crawl_ended: bool) -> str:
         """Parse and index what is new; at a crawl's end also run the saved searches."""
@@ -271,9 +268,7 @@ def ingest(redis_url, idle_exit, no_process, retry_failed, verbose, data_dir: Pa
             report = run_process(data_dir, backend)
         finally:
             backend.close()
-        lines = [f"Parsed {report.parsed} documents ({report.unchanged} unchanged), indexed {report.indexed}; "
-                 f"{len(report.file_errors)} files could not be read"]
-        return "\n".join(lines + (_run_alerts(data_dir) if crawl_ended else []))
+        return "\n".join([_process_line(report), *(_run_alerts(data_dir) if crawl_ended else [])])
 
     writer = Ingest(server, Keys(), data_dir, process=None if no_process else process)
     if retry_failed:
@@ -305,12 +300,16 @@ def _process_and_report(data_dir: Path, force: bool) -> None:
         report = process(data_dir, backend, force=force)
     finally:
         backend.close()
-    click.echo(f"Parsed {report.parsed} documents ({report.unchanged} unchanged), indexed {report.indexed}; "
-               f"{len(report.file_errors)} files could not be read")
+    click.echo(_process_line(report))
     for where, error in sorted(report.file_errors.items())[:20]:
         click.echo(f"  {where}: {error}")
     for line in _run_alerts(data_dir):
         click.echo(line)
+
+
+def _process_line(report) -> str:
+    return (f"Parsed {report.parsed} documents ({report.unchanged} unchanged), indexed {report.indexed}; "
+            f"{len(report.file_errors)} files could not be read")
 
 
 def _run_alerts(data_dir: Path) -> list[str]:

@@ -15,7 +15,7 @@ from scrapy import Request
 
 from crawler.distributed import frontier
 from crawler.distributed.keys import Keys
-from crawler.distributed.session import CrawlConfig
+from crawler.distributed.session import CrawlConfig, crawl_fields, crawl_stats
 from crawler.distributed.worker import quiet_scrapy_redis
 
 
@@ -25,7 +25,7 @@ class CrawlInProgress(RuntimeError):
 
 def crawl_in_progress(server, keys: Keys) -> str | None:
     """Why a new crawl cannot start now, or None."""
-    crawl = {k.decode(): v.decode() for k, v in server.hgetall(keys.crawl).items()}
+    crawl = crawl_fields(server, keys)
     if crawl.get("state") not in ("seeding", "running"):
         return None
     frontier.requeue_dead(server, keys)
@@ -84,7 +84,7 @@ def seed_crawl(server, keys: Keys, config: CrawlConfig) -> int:
 def wait_for_crawl(server, keys: Keys, crawl_id: int, show: Callable[[dict], None], poll: float = 1.0) -> dict:
     """Block until the writer has ended crawl `crawl_id`; `show` gets the frontier's state each poll."""
     while True:
-        crawl = {k.decode(): v.decode() for k, v in server.hgetall(keys.crawl).items()}
+        crawl = crawl_fields(server, keys)
         if crawl.get("id") != str(crawl_id):
             raise CrawlInProgress(f"crawl {crawl_id} was replaced by crawl {crawl.get('id')}")
         if crawl.get("state") == "finished":
@@ -98,14 +98,14 @@ def wait_for_crawl(server, keys: Keys, crawl_id: int, show: Callable[[dict], Non
 def crawl_status(server, keys: Keys) -> dict:
     """The current crawl and its frontier, workers and writer, as `budgets status` shows them."""
     frontier.requeue_dead(server, keys)
-    crawl = {k.decode(): v.decode() for k, v in server.hgetall(keys.crawl).items()}
+    crawl = crawl_fields(server, keys)
     status: dict = {"crawl": int(crawl["id"]) if crawl.get("id") else None, "state": crawl.get("state"),
                     "started": float(crawl["started"]) if crawl.get("started") else None,
                     **frontier.snapshot(server, keys), "failed_items": server.llen(keys.items_failed),
                     "live_workers": sorted(w.decode() for w in server.smembers(keys.workers)
                                            if server.exists(keys.alive(w.decode())))}
     if status["crawl"]:
-        status["stats"] = {k.decode(): int(v) for k, v in server.hgetall(keys.stats(status["crawl"])).items()}
+        status["stats"] = crawl_stats(server, keys, status["crawl"])
     if crawl.get("state") == "finished":
         status["run_id"] = int(crawl["run_id"])
     return status

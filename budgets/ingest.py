@@ -25,7 +25,7 @@ from archive import Archive
 from budgets.crawl import run_summary
 from crawler.distributed import frontier
 from crawler.distributed.keys import Keys
-from crawler.distributed.session import current_crawl, lean_headers
+from crawler.distributed.session import crawl_fields, crawl_stats, current_crawl, lean_headers
 from crawler.items import AttachmentResult, DocumentItem, PageGoneItem, PageItem
 from crawler.pipelines import ArchiveWriter
 
@@ -270,7 +270,7 @@ class Ingest:
         Returns whether a crawl is still running."""
         if self._unwritten_fetches:
             self.checkpoint()
-        crawl = {k.decode(): v.decode() for k, v in self.server.hgetall(self.keys.crawl).items()}
+        crawl = crawl_fields(self.server, self.keys)
         if crawl.get("state") != "running":
             if self._new_documents and self.process:
                 self._new_documents = 0
@@ -296,9 +296,7 @@ class Ingest:
         """The writer's counts (documents) with the workers' (fetches, bytes, answers from the archive)."""
         row = self.archive.db.db.execute("select stats from runs where id = ?", [run_id]).fetchone()
         stats = json.loads(row[0] or "{}") if row else {}
-        for name, value in self.server.hgetall(self.keys.stats(crawl_id)).items():
-            stats[name.decode()] = int(value)
-        return stats
+        return {**stats, **crawl_stats(self.server, self.keys, crawl_id)}
 
     def finish(self, crawl_id: int) -> None:
         """The frontier is empty and every message written: end the run, parse, index, report."""

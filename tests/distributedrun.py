@@ -66,10 +66,11 @@ class DistributedCrawl:
         return proc
 
     def stats(self) -> dict[str, int]:
+        from crawler.distributed.keys import Keys
+        from crawler.distributed.session import crawl_stats
+
         crawl_id = self.server.hget("budgets:crawl", "id")
-        if not crawl_id:
-            return {}
-        return {k.decode(): int(v) for k, v in self.server.hgetall(f"budgets:stats:{crawl_id.decode()}").items()}
+        return crawl_stats(self.server, Keys(), int(crawl_id)) if crawl_id else {}
 
     def wait_until(self, condition, timeout: float = 300, what: str = "condition") -> None:
         deadline = time.monotonic() + timeout

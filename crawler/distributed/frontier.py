@@ -95,9 +95,7 @@ def requeue_dead(server, keys: Keys, stale_after: float = STALE_LEASE_SECONDS) -
 
 def requeue_own(server, keys: Keys, worker: str) -> int:
     """A worker closing cleanly puts back what it still holds (nothing, after a normal end)."""
-    pipe = server.pipeline(transaction=True)
-    pipe.delete(keys.alive(worker))
-    pipe.execute()
+    server.delete(keys.alive(worker))
     return requeue_dead(server, keys)
 
 

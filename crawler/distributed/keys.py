@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import hashlib
+import socket
+import uuid
 from dataclasses import dataclass
 
 import redis
@@ -15,6 +17,11 @@ def connect(url: str) -> redis.Redis:
     except redis.RedisError as exc:
         raise ConnectionError(f"cannot reach Redis at {url}: {exc}") from exc
     return client
+
+
+def new_worker_id() -> str:
+    """A worker's name: its machine, and a random part so several workers may share one."""
+    return f"{socket.gethostname()}-{uuid.uuid4().hex[:8]}"
 
 
 @dataclass(frozen=True)

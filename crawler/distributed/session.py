@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import socket
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
@@ -21,7 +20,7 @@ from urllib.parse import urlsplit
 from archive.blobs import BlobStore
 from archive.db import first_header, now_iso
 from crawler.distributed import frontier
-from crawler.distributed.keys import Keys, connect
+from crawler.distributed.keys import Keys, connect, new_worker_id
 from crawler.items import AttachmentResult, DocumentItem, PageGoneItem, PageItem
 from crawler.session import PrivateRule, failure_row, first_failure_report, host_key, plan_from_state
 
@@ -55,6 +54,16 @@ class CrawlConfig:
         """(concurrent requests, seconds between two starts) for one host, across all workers."""
         slot = self.slots.get(hostname, {})
         return int(slot.get("concurrency", self.concurrency)), float(slot.get("delay", self.delay))
+
+
+def crawl_fields(server, keys: Keys) -> dict[str, str]:
+    """The current crawl's hash (id, state, config, run_id, summary, report) as text."""
+    return {k.decode(): v.decode() for k, v in server.hgetall(keys.crawl).items()}
+
+
+def crawl_stats(server, keys: Keys, crawl_id: int) -> dict[str, int]:
+    """A crawl's counters, summed over its workers."""
+    return {k.decode(): int(v) for k, v in server.hgetall(keys.stats(crawl_id)).items()}
 
 
 def current_crawl(server, keys: Keys) -> CrawlConfig:
@@ -99,7 +108,7 @@ class RedisSession:
     @classmethod
     def from_crawler(cls, crawler) -> "RedisSession":
         s = crawler.settings
-        worker = s.get("BUDGETS_WORKER_ID") or f"{socket.gethostname()}-{uuid.uuid4().hex[:8]}"
+        worker = s.get("BUDGETS_WORKER_ID") or new_worker_id()
         return cls(connect(s.get("BUDGETS_REDIS_URL")), Keys(s.get("BUDGETS_REDIS_PREFIX", "budgets")),
                    BlobStore(Path(s.get("BUDGETS_BLOBS"))), worker,
                    s.getfloat("BUDGETS_WORKER_TTL", 30.0),
