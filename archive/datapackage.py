@@ -23,7 +23,8 @@ PACKAGE = {
     "title": "Chinese department budget and final-account disclosures (部门预算、部门决算)",
     "description": ("Department budgets and final accounts as published on government portals, crawled, "
                     "archived and parsed by `budgets`. Amounts are yuan (元) with two decimals, converted "
-                    "exactly from the unit the source prints (元 or 万元); headcounts are persons."),
+                    "exactly from the unit the source prints (元 or 万元); headcounts are persons. The record, its "
+                    "figure keys and flag types are described in docs/record.md of the budgets repository."),
     "keywords": ["部门预算", "部门决算", "budget", "final account", "China", "public finance"],
     # Official documents of state organs are outside copyright (Copyright Law of the PRC, art. 5)
     # and these are published for the public under the Regulations on Open Government Information.
@@ -99,7 +100,7 @@ def file_digest(path: Path) -> tuple[int, str]:
 def resource(path: Path, fmt: str, spec: TableSpec | None, excel: bool = False, selection: str = "") -> dict:
     """The resource descriptor for an export file already written; `spec` None for contract records."""
     size, sha = file_digest(path)
-    title = spec.title if spec else "Disclosure records: the contract's record, one JSON object per line"
+    title = spec.title if spec else "Disclosure records: the record of docs/record.md, one JSON object per line"
     out: dict = {
         "name": _slug(path.name), "path": path.name, "title": title,
         "description": f"{title}." + (f" Selection: {selection}." if selection else " All disclosures in the archive."),

@@ -1,4 +1,4 @@
-"""The contract's disclosure record, built from the archive (CONTRACT.md, "The disclosure record").
+"""The contract's disclosure record, built from the archive (docs/record.md, "The disclosure record").
 
 Crawl facts (pages, files, article metadata) come from the archive tables; what the
 parsers read (figures, flags, region, unit...) comes from the latest parse. Records are

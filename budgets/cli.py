@@ -1,4 +1,4 @@
-"""`budgets`: the command line (see CONTRACT.md for the fixed interface)."""
+"""`budgets`: the command line (docs/record.md fixes its interface)."""
 from __future__ import annotations
 
 import os

@@ -265,6 +265,7 @@ def test_datapackage_validates_with_frictionless_and_describes_types(data, tmp_p
     package = json.loads(package_path.read_text(encoding="utf-8"))
     assert sorted(r["path"] for r in package["resources"]) == sorted(
         ["disclosures.jsonl", "disclosures.csv", "disclosures.parquet", "figures.csv", "figures.jsonl", "excel.csv"])
+    assert "docs/record.md" in package["description"]  # the record's description travels with the data
     assert package["licenses"] and package["sources"] == [
         {"title": "Government portal http://127.0.0.1:8000/", "path": "http://127.0.0.1:8000/"}]
     wide = next(r for r in package["resources"] if r["path"] == "disclosures.csv")
