@@ -1,7 +1,7 @@
 """`make run`: serve the bundled sample portals on loopback, crawl them, show what was found.
 
 The two imitation portals (tests/portals: a TRS WCM site and a Hanweb site built from the
-seed disclosures) are served on the fixed loopback addresses of samples/portals.toml; the
+seed disclosures bundled in samples/seeds) are served on the fixed loopback addresses of samples/portals.toml; the
 crawl, parse and index run through the `budgets` command exactly as a user runs them.
 """
 from __future__ import annotations
@@ -29,7 +29,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", default="data")
     args = ap.parse_args()
-    servers = [PortalServer(portal, port=port).start() for portal, port in zip(build_portals(), PORTS)]
+    servers = [PortalServer(portal, port=port).start() for portal, port in zip(build_portals(REPO / "samples" / "seeds"), PORTS)]
     try:
         for s in servers:
             print(f"serving {s.portal.name} at {s.base_url}/")

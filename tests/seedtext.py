@@ -1,4 +1,4 @@
-"""Load a seed disclosure text (/work/shared/seeds/*.txt) as the ExtractedFile a reader would give.
+"""Load a seed disclosure text (tests/data/seeds/*.txt) as the ExtractedFile a reader would give.
 
 The seeds are plain text taken from real files: running text as lines (markdown-ish headings),
 tables as tab-separated lines. Two table layouts occur: PDF tables (cells split by one tab,

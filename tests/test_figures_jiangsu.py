@@ -2,7 +2,7 @@
 parses, and the figures of eleven of them are exactly those printed.
 
 Each expected value was read off the page cited beside it (pages rendered from the PDF and
-read by eye; the third party's 收支预算总表.csv in ../shared/realdata/jiangsu/ agrees for the
+read by eye; the third party's 收支预算总表.csv in tests/data/jiangsu/ agrees for the
 收支总表 lines). Amounts are printed in 万元 and recorded in yuan.
 """
 from __future__ import annotations

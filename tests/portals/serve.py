@@ -18,7 +18,7 @@ from .site import build_portals, manifest_for
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.portals.serve", description=__doc__)
     parser.add_argument("--scale", type=int, default=0, help="generated disclosures added to each portal")
-    parser.add_argument("--seeds", type=Path, default=None, help="seed directory (default: shared/seeds)")
+    parser.add_argument("--seeds", type=Path, default=None, help="seed directory (default: tests/data/seeds)")
     parser.add_argument("--manifest", type=Path, default=None, help="also write the manifest here as JSON")
     args = parser.parse_args(argv)
 

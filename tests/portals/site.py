@@ -14,7 +14,7 @@ HANWEB_HOST = "127.0.0.2"
 
 
 def default_seed_dir() -> Path:
-    """$BUDGETS_SEEDS, else ../shared/seeds beside the repository, else the copies under samples/."""
+    """$BUDGETS_SEEDS, else the copies under tests/data/seeds."""
     import os
 
     from tests.paths import SEEDS
