@@ -34,6 +34,8 @@ def _timed(function, *args):
 
 def text_pdfs(directory: Path) -> None:
     files = sorted(directory.rglob("*.pdf"))
+    if not files:
+        sys.exit(f"no PDF under {directory}: give a folder of text PDFs with --pdfs DIR")
     pages = ocr_pages = 0
     wall = cpu = bare_cpu = 0.0
     for path in files:
@@ -67,7 +69,7 @@ def ocr(pages: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--pdfs", type=Path, default=JIANGSU, help="folder of text PDFs (searched recursively)")
+    parser.add_argument("--pdfs", type=Path, default=JIANGSU, help="folder of text PDFs, searched recursively (default: the Jiangsu PDFs in tests/data/jiangsu)")
     parser.add_argument("--ocr-pages", type=int, default=4, help="scanned pages to OCR")
     args = parser.parse_args()
     text_pdfs(args.pdfs)
