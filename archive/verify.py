@@ -3,7 +3,8 @@
 Bit rot, a half-restored backup, a disk that filled up or a hand-deleted file show up here
 rather than months later in a parse: every blob is hashed again, every reference from the
 database must name a blob that exists, every blob file must be registered, every WARC file
-must pass `warcio check` and every fetch marked as written must have its record in its file.
+must pass `warcio check`, every fetch marked as written must have its record in its file, and
+(given a search backend) every disclosure must be in the index as the archive has it.
 
 Repair never guesses: a missing or corrupt body is taken back from a WARC `response` record
 or fetched again from its URL (same host rules as the crawl) and kept only when its sha256
@@ -32,6 +33,7 @@ from archive import Archive
 from archive.db import now_iso
 from archive.warc import WARC_DIR
 from crawler.session import host_key, is_private_address, private_rule
+from index.sync import converge, index_gaps
 
 # tables and columns that name a blob by its sha256
 BLOB_REFERENCES = (("fetches", "sha256"), ("urls", "sha256"), ("pages", "sha256"), ("document_files", "sha256"))
@@ -66,6 +68,7 @@ class VerifyReport:
     warc_files: int = 0
     warc_records: int = 0
     pending_warc: int = 0  # fetches with a body not yet written to a WARC file (the next checkpoint writes them)
+    indexed: int | None = None  # disclosures found in the search index as the archive has them (None: not checked)
     database: str = ""
     problems: list[Problem] = field(default_factory=list)
 
@@ -113,8 +116,10 @@ def http_refetch(url: str, allowed: Callable[[str], bool]) -> bytes | None:
 class Verifier:
     """One pass over an archive: `run()` checks (and with `repair`, mends) and returns the report."""
 
-    def __init__(self, data_dir: Path, repair: bool = False, refetch: Refetch = http_refetch) -> None:
+    def __init__(self, data_dir: Path, repair: bool = False, refetch: Refetch = http_refetch,
+                 index=None) -> None:
         self.archive = Archive(data_dir)
+        self.index = index  # a search backend to check against the archive, or None
         self.data_dir = Path(data_dir)
         self.db = self.archive.db
         self.blobs = self.archive.blobs
@@ -132,6 +137,8 @@ class Verifier:
             for problem in bad_blobs:
                 self._restore_blob(problem, from_warc)
             self._rewrite_warcs()
+        if self.index is not None:
+            self._check_index()
         self.archive.close()
         return self.report
 
@@ -235,6 +242,20 @@ class Verifier:
                 if body is not None and hashlib.sha256(body).hexdigest() == sha:
                     return body
         return None
+
+    # -- search index -------------------------------------------------------------
+    def _check_index(self) -> None:
+        """Every disclosure is in the index as the archive now has it, and nothing else is."""
+        gaps = index_gaps(self.db, self.index)
+        self.report.indexed = len(self.db.query("select id from documents")) - len(gaps.missing) - len(gaps.stale)
+        found = [("not in the search index", gaps.missing, "searches miss it"),
+                 ("out of date in the search index", gaps.stale, "indexed from an older parse or page"),
+                 ("in the search index, not in the archive", gaps.extra, "searches find what the archive lacks")]
+        problems = [self.report.add(kind, doc_id, detail) for kind, ids, detail in found for doc_id in ids]
+        if self.repair and problems:
+            converge(self.db, self.index)
+            for problem in problems:
+                problem.repaired = "indexed again" if problem.kind != found[2][0] else "removed from the index"
 
     # -- WARC -------------------------------------------------------------------
     def _check_warcs(self, wanted: set[str]) -> dict[str, bytes]:
@@ -349,9 +370,11 @@ def _host_rule(start_urls: list[str]) -> Callable[[str], bool]:
     return lambda url: host_key(url) in hosts and (private_ok(url) or not is_private_address(urlsplit(url).hostname or ""))
 
 
-def verify_archive(data_dir: Path, repair: bool = False, refetch: Refetch = http_refetch) -> VerifyReport:
-    """Check the archive at `data_dir`; with `repair`, mend what can be mended first. See module docstring."""
-    return Verifier(data_dir, repair, refetch).run()
+def verify_archive(data_dir: Path, repair: bool = False, refetch: Refetch = http_refetch,
+                   index=None) -> VerifyReport:
+    """Check the archive at `data_dir` (and `index`, a search backend, against it); with `repair`,
+    mend what can be mended first. See module docstring."""
+    return Verifier(data_dir, repair, refetch, index).run()
 
 
 def format_report(report: VerifyReport) -> str:
@@ -361,6 +384,8 @@ def format_report(report: VerifyReport) -> str:
         f"WARC: {report.warc_files} files, {report.warc_records} records; "
         f"{report.pending_warc} fetches waiting for the next checkpoint",
     ]
+    if report.indexed is not None:
+        lines.append(f"Search index: {report.indexed} disclosures indexed as the archive has them")
     if report.problems:
         lines.append("Problems:")
         for p in report.problems:

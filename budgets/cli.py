@@ -473,12 +473,12 @@ def search(query, region, province, city, county, admin_code, year, kind, depart
 
 
 @cli.command("index")
-@click.option("--rebuild", is_flag=True, help="Empty the index and fill it again from the archive.")
+@click.option("--rebuild", is_flag=True, help="Build a new index from the archive aside, then swap it in.")
 @data_option
 def index_cmd(rebuild: bool, data_dir: Path) -> None:
     """Bring the search index up to date with the archive (or rebuild it)."""
     from archive import Archive
-    from budgets.process import index_documents
+    from budgets.process import converge_index, rebuild_index
     from index import SearchError
 
     require_archive(data_dir)
@@ -486,9 +486,7 @@ def index_cmd(rebuild: bool, data_dir: Path) -> None:
     try:
         backend = _backend(data_dir)
         try:
-            if rebuild:
-                backend.clear()
-            n = index_documents(archive, backend)
+            n = (rebuild_index if rebuild else converge_index)(archive, backend)
         finally:
             backend.close()
     except SearchError as exc:
@@ -698,9 +696,23 @@ def serve(host: str, port: int, data_dir: Path) -> None:
 def verify(repair: bool, data_dir: Path) -> None:
     """Re-hash every archived file and check every reference and WARC record; exit 1 if anything is wrong."""
     from archive.verify import format_report, verify_archive
+    from index import SearchError
 
     require_archive(data_dir)
-    report = verify_archive(data_dir, repair=repair)
+    index, index_missing = None, not os.environ.get("MEILI_URL") and not (data_dir / "search.db").exists()
+    try:
+        if repair or not index_missing:
+            index = _backend(data_dir)
+    except SearchError as exc:
+        click.echo(f"Search index not checked: {exc}", err=True)
+    try:
+        report = verify_archive(data_dir, repair=repair, index=index)
+    finally:
+        if index is not None:
+            index.close()
+    if index_missing and not repair:
+        report.add("missing search index", "search.db", "searches find nothing; `budgets verify --repair` or "
+                   "`budgets index` builds it")
     click.echo(format_report(report))
     if not report.ok:
         sys.exit(1)

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from archive import Archive
-from archive.export import build_record
 from budgets.progress import Progress
 from crawler.discovery.article import parse_article
 from crawler.discovery.encoding import decode_html
+from index.sync import converge, index_records, rebuild
 from parsers.disclosure import parse_disclosure
 from parsers.isolation import read_file_isolated
 from parsers.model import Context, ExtractedFile
@@ -76,10 +76,9 @@ def extract_document(archive: Archive, doc: dict, files: list[dict]) -> tuple[li
     return extracted, context
 
 
-def parse_documents(archive: Archive, force: bool = False, only: set[str] | None = None) -> tuple[ProcessReport, list[str]]:
-    """Parse every document whose inputs or parser changed; return the report and the ids parsed."""
+def parse_documents(archive: Archive, force: bool = False, only: set[str] | None = None) -> ProcessReport:
+    """Parse every document whose inputs or parser changed."""
     report = ProcessReport()
-    changed: list[str] = []
     docs = [d for d in archive.db.documents() if only is None or d["id"] in only]
     progress = Progress("parse: documents", total=len(docs))
     for doc in docs:
@@ -106,27 +105,30 @@ def parse_documents(archive: Archive, force: bool = False, only: set[str] | None
         archive.db.save_version_record(doc["id"], doc["fingerprint"], record_json)
         report.parsed += 1
         report.file_errors.update({f"{doc['id']}:{k}": v for k, v in errors.items()})
-        changed.append(doc["id"])
     progress.finish()
-    return report, changed
+    return report
 
 
-def index_documents(archive: Archive, backend, ids: list[str] | None = None, batch: int = 500) -> int:
+def index_documents(archive: Archive, backend, ids: list[str] | None = None) -> int:
     """Upsert the export records of `ids` (all documents when None) into a search backend."""
-    n = 0
-    chunk: list[dict] = []
     progress = Progress("index: disclosures")
-    for doc in archive.db.documents():
-        if ids is not None and doc["id"] not in ids:
-            continue
-        chunk.append(build_record(archive.db, doc))
-        if len(chunk) >= batch:
-            n += backend.upsert(chunk)
-            progress.advance(len(chunk))
-            chunk = []
-    if chunk:
-        n += backend.upsert(chunk)
-        progress.advance(len(chunk))
+    n = index_records(archive.db, backend, None if ids is None else set(ids), progress.advance)
+    progress.finish()
+    return n
+
+
+def converge_index(archive: Archive, backend) -> int:
+    """Bring the index to what the archive holds (see index.sync); returns how many were indexed."""
+    progress = Progress("index: disclosures")
+    n = converge(archive.db, backend, progress.advance)
+    progress.finish()
+    return n
+
+
+def rebuild_index(archive: Archive, backend) -> int:
+    """A whole new index from the archive, built aside and swapped in (see index.sync)."""
+    progress = Progress("index: disclosures")
+    n = rebuild(archive.db, backend, progress.advance)
     progress.finish()
     return n
 
@@ -134,9 +136,10 @@ def index_documents(archive: Archive, backend, ids: list[str] | None = None, bat
 def process(data_dir: Path, backend=None, force: bool = False) -> ProcessReport:
     archive = Archive(data_dir)
     try:
-        report, changed = parse_documents(archive, force=force)
+        report = parse_documents(archive, force=force)
         if backend is not None:
-            report.indexed = index_documents(archive, backend, set(changed) if not force else None)
+            # not only what was parsed now: also what a killed run parsed and never indexed
+            report.indexed = converge_index(archive, backend)
         return report
     finally:
         archive.close()
@@ -156,7 +159,8 @@ def parse_local_files(paths: list[Path]) -> dict:
         files.append({"url": path.resolve().as_uri(), "sha256": result.sha256, "content_type": None,
                       "bytes": len(data), "format": result.format,
                       **({"error": result.error} if result.error else {})})
-    parsed = parse_disclosure(extracted, Context(title=paths[0].stem))
+    # no article title: a file name is the downloader's guess, never evidence of what the file is
+    parsed = parse_disclosure(extracted, Context())
     record = {
         "id": hashlib.sha256("".join(sorted(f["sha256"] for f in files)).encode()).hexdigest()[:20],
         "detail_url": None, "duplicate_urls": [], "attachment_urls": [f["url"] for f in files],

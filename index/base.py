@@ -117,6 +117,15 @@ class Backend(Protocol):
     def close(self) -> None:
         """Release connections."""
 
+    def stamps(self) -> dict[str, str | None]:
+        """Per indexed id, the stamp its record carried (index.sync)."""
+
+    def build_aside(self) -> "Backend":
+        """A new, empty index of the same kind that searches do not see yet."""
+
+    def swap_in(self, built: "Backend") -> None:
+        """Make `built` (from build_aside) this index, in one step; the old content is dropped."""
+
 
 def flatten(record: dict) -> dict:
     """The fields the index keeps from a contract record, region flattened."""
@@ -135,6 +144,7 @@ def flatten(record: dict) -> dict:
         "published_date": record.get("published_date") or "",
         "detail_url": record.get("detail_url") or "",
         "text": record.get("text") or "",
+        "stamp": record.get("stamp"),  # what the record was built from (index.sync)
     }
 
 

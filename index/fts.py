@@ -40,10 +40,10 @@ _MATCHED = "words JOIN docs d ON d.rowid = words.rowid"
 _SUM_LIMIT = 2000  # at most this many matches are counted by GROUP BY, more with numpy (_count)
 BATCH = 2000  # records per transaction: FTS5 flushes and merges segments at each commit
 FORMAT = hashlib.sha256(
-    "|".join(("fts-4", jieba.__version__, GAP, QUOTES, *DOMAIN_WORDS)).encode()
+    "|".join(("fts-5", jieba.__version__, GAP, QUOTES, *DOMAIN_WORDS)).encode()
 ).hexdigest()[:16]
 _FIELDS = ("id", "title", "department", "province", "city", "county", "admin_code",
-           "fiscal_year", "kind", "detail_url", "published_date")
+           "fiscal_year", "kind", "detail_url", "published_date", "stamp")
 _TABLES = ("docs", "texts", "words", "grams")
 
 
@@ -87,7 +87,7 @@ class FtsBackend:
         db["docs"].create(
             {"rowid": int, "id": str, "title": str, "department": str, "province": str,
              "city": str, "county": str, "admin_code": str, "fiscal_year": int, "kind": str,
-             "published_date": str, "detail_url": str},
+             "published_date": str, "detail_url": str, "stamp": str},
             pk="rowid", not_null={"id"}, if_not_exists=True,
         )
         db["docs"].create_index(["id"], unique=True, if_not_exists=True)
@@ -207,6 +207,28 @@ class FtsBackend:
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+    def stamps(self) -> dict[str, str | None]:
+        with self._lock:
+            return dict(self._conn.execute("SELECT id, stamp FROM docs").fetchall())
+
+    def build_aside(self) -> FtsBackend:
+        """A fresh index in `search.db.rebuild` (what a killed rebuild left there is thrown away)."""
+        aside = self.path.with_name(self.path.name + ".rebuild")
+        for leftover in (aside, *(aside.with_name(aside.name + s) for s in ("-wal", "-shm"))):
+            leftover.unlink(missing_ok=True)
+        return FtsBackend(aside)
+
+    def swap_in(self, built: FtsBackend) -> None:
+        """Copy the built file over this one with SQLite's backup API: one transaction, so
+        readers (and a kill -9) see the old index or the new one, never a mix."""
+        built.optimize()
+        with self._lock:
+            self._distinct.clear()
+            built._conn.backup(self._conn)
+        built.close()
+        for path in (built.path, *(built.path.with_name(built.path.name + s) for s in ("-wal", "-shm"))):
+            path.unlink(missing_ok=True)
 
     # -- searching ----------------------------------------------------------------
 

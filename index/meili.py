@@ -37,7 +37,7 @@ _SHOWN = ["id", "title", "department", "province", "city", "county", "admin_code
           "fiscal_year", "kind", "detail_url", "published_date", "text"]
 SETTINGS = {
     "searchableAttributes": ["t_title", "t_body", "t_sub"],
-    "displayedAttributes": _SHOWN,
+    "displayedAttributes": [*_SHOWN, "stamp"],
     "filterableAttributes": [*FACET_FIELDS, "id"],
     "sortableAttributes": ["published_date", "fiscal_year", "id"],
     # "sort" first: with sort=date the order is the date (then id), as in FTS5.
@@ -67,6 +67,7 @@ class MeiliBackend:
                  index_uid: str = INDEX_UID, task_timeout_s: float = 600.0) -> None:
         self.url = url
         self.index_uid = index_uid
+        self._master_key = master_key
         self._task_timeout_ms = int(task_timeout_s * 1000)
         self._admin = Client(url, master_key, timeout=30)
         with self._guard("open the index"):
@@ -166,6 +167,31 @@ class MeiliBackend:
 
     def close(self) -> None:
         """Nothing to release: the client keeps no open connection."""
+
+    def stamps(self) -> dict[str, str | None]:
+        stamps: dict[str, str | None] = {}
+        with self._guard("list documents"):
+            while True:
+                page = self._index.get_documents({"fields": ["id", "stamp"], "limit": BATCH * 10,
+                                                  "offset": len(stamps)})
+                stamps.update({d.id: getattr(d, "stamp", None) for d in page.results})
+                if not page.results or len(stamps) >= page.total:
+                    return stamps
+
+    def build_aside(self) -> MeiliBackend:
+        """A fresh index `<uid>_rebuild` (what a killed rebuild left there is thrown away)."""
+        uid = f"{self.index_uid}_rebuild"
+        with self._guard("prepare a rebuild"):  # no such index is fine: the task's failure is ignored
+            self._admin.wait_for_task(self._admin.delete_index(uid).task_uid,
+                                      timeout_in_ms=self._task_timeout_ms, interval_in_ms=20)
+        return MeiliBackend(self.url, self._master_key, search_key=self.search_key, index_uid=uid,
+                            task_timeout_s=self._task_timeout_ms / 1000)
+
+    def swap_in(self, built: MeiliBackend) -> None:
+        """Meilisearch's index swap: one task, searches see the old index or the new one."""
+        with self._guard("swap the rebuilt index in"):
+            self._wait(self._admin.swap_indexes([{"indexes": [self.index_uid, built.index_uid]}]).task_uid)
+            self._wait(self._admin.delete_index(built.index_uid).task_uid)
 
     # -- searching ----------------------------------------------------------------
 
