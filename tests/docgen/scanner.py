@@ -4,10 +4,10 @@
 
 Each page is rendered with pypdfium2 at `dpi`, turned to grayscale, rotated by a small
 random skew (0.3–1.5°, either way, white fill), given a faint paper tone, sensor noise,
-dark speckle and a slight blur. The pages are assembled into a PDF with no text layer by Pillow's PDF
-writer, which stores each grayscale page as a JPEG (one quality in 50–70 per document). Everything random comes
-from `random.Random(seed)` and a numpy generator seeded from it, so the same source,
-pages and seed give byte-identical images.
+dark speckle and a slight blur. Pillow's PDF writer assembles the pages into a PDF with
+no text layer, storing each grayscale page as a JPEG (one quality in 50–70 per document)
+and no dates. Everything random comes from `random.Random(seed)` and a numpy generator
+seeded from it, so the same source, pages and seed give the same bytes.
 
 Command line (from the repository root):
 
