@@ -19,13 +19,46 @@ def require_archive(data_dir: Path) -> None:
 def filter_options(f):
     """The region, year, kind and department filters shared by search, export and saved searches."""
     for option in reversed([
-        click.option("--province"), click.option("--city"), click.option("--county"), click.option("--admin-code"),
+        click.option("--province", help="Province, or its short form (湖南)."),
+        click.option("--city", help="City, or its short form (株洲)."),
+        click.option("--county", help="County, or its short form (通道, 通道县)."),
+        click.option("--admin-code"),
         click.option("--year", help="Fiscal year, or a range such as 2018-2020."),
-        click.option("--kind", type=click.Choice(["budget", "final_account"])),
-        click.option("--department"),
+        click.option("--kind", help="budget or final_account (预算, 部门预算, 决算, 部门决算)."),
+        click.option("--department", help="Department, or part of its name (财政局)."),
     ]):
         f = option(f)
     return f
+
+
+def _resolved(values: dict, backend) -> dict:
+    """Typed filter values as the records hold them; an ambiguous one stops with its candidates."""
+    from budgets.filter_names import Ambiguous, resolve
+
+    try:
+        return resolve(values, backend)
+    except Ambiguous as exc:
+        raise click.UsageError(f"--{exc.field} {exc.typed} fits several; give one of:\n  "
+                               + "\n  ".join(exc.candidates)) from exc
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+
+
+def _resolved_here(values: dict, data_dir: Path) -> dict:
+    """`_resolved` against the data directory's index, when there is one (else region names
+    resolve through the division table alone)."""
+    from index import SearchError
+
+    if not os.environ.get("MEILI_URL") and not (data_dir / "search.db").exists():
+        return _resolved(values, None)
+    try:
+        backend = _backend(data_dir)
+        try:
+            return _resolved(values, backend)
+        finally:
+            backend.close()
+    except SearchError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 def data_option(f):
@@ -206,19 +239,27 @@ def worker(redis_url, blobs, idle_exit, settings, verbose, data_dir: Path) -> No
 
 
 @cli.command()
-@click.option("--redis", "redis_url", required=True, metavar="URL", help="Redis holding the shared frontier.")
+@click.option("--redis", "redis_url", metavar="URL",
+              help="Show the distributed crawl on this Redis instead of the local archive.")
 @click.option("--json", "as_json", is_flag=True, help="Print the status as one JSON object.")
 @data_option
 def status(redis_url, as_json: bool, data_dir: Path) -> None:
-    """The distributed crawl now: its state, the frontier, the workers alive, the writer's backlog.
-
-    (Everything shown is in Redis; --data is accepted like everywhere, and not needed.)"""
+    """The local archive's state (runs, documents, what is stale, what failed), or with --redis
+    the distributed crawl now: its state, the frontier, the workers alive, the writer's backlog."""
     import json
     import time
 
     from budgets.distributed_crawl import crawl_status
     from crawler.distributed.keys import Keys
 
+    if not redis_url:
+        from archive.db import ArchiveDB
+        from budgets.local_status import archive_status, format_status
+
+        require_archive(data_dir)
+        st = archive_status(ArchiveDB(data_dir / "archive.db"))
+        click.echo(json.dumps(st, ensure_ascii=False) if as_json else format_status(st))
+        return
     server = _redis(redis_url)
     st = crawl_status(server, Keys())
     if as_json:
@@ -362,8 +403,9 @@ def export(fmt, table, output, excel, province, city, county, admin_code, year, 
         raise click.UsageError("--excel applies to --format csv")
     if fmt == "parquet" and not output and sys.stdout.isatty():
         raise click.UsageError("Parquet is binary: give --output FILE or redirect standard output")
-    filters = Filters(province=province, city=city, county=county, admin_code=admin_code, year=_year(year), kind=kind,
-                      department=department)
+    typed = _resolved_here(dict(province=province, city=city, county=county, kind=kind, department=department),
+                           data_dir)
+    filters = Filters(admin_code=admin_code, year=_year(year), **typed)
     day = since.strftime("%Y-%m-%d") if since else None
     db = ArchiveDB(data_dir / "archive.db")
     progress = Progress("export", total=count_documents(db, filters, day))
@@ -433,23 +475,28 @@ def search(query, region, province, city, county, admin_code, year, kind, depart
 
     from index import FACET_FIELDS, Filters, SearchError, SearchQuery
 
-    base = dict(province=province, city=city, county=county, admin_code=admin_code, year=_year(year),
-                kind=kind, department=department)
-    candidates = [base]
-    if region:
-        if region.isdigit() and len(region) == 6:
-            candidates = [{**base, "admin_code": region}]
-        else:
-            candidates = [{**base, level: region} for level in ("province", "city", "county")]
+    from budgets.filter_names import Ambiguous, held_values, region_anywhere
+
+    if not os.environ.get("MEILI_URL"):
+        require_archive(data_dir)
     try:
         backend = _backend(data_dir)
         try:
-            for filters in candidates:
-                result = backend.search(SearchQuery(text=query, filters=Filters(**filters),
-                                                    facets=() if as_json or not facets else FACET_FIELDS,
-                                                    limit=limit, offset=offset, sort=sort))
-                if result.total:
-                    break
+            base = dict(admin_code=admin_code, year=_year(year),
+                        **_resolved(dict(province=province, city=city, county=county, kind=kind,
+                                         department=department), backend))
+            if region and region.isdigit() and len(region) == 6:
+                base["admin_code"] = region
+            elif region:
+                try:
+                    level, name = region_anywhere(region, held_values(backend)) or ("province", region)
+                except Ambiguous as exc:
+                    raise click.UsageError(f"--region {exc.typed} fits several; give one of:\n  "
+                                           + "\n  ".join(exc.candidates)) from exc
+                base[level] = name
+            result = backend.search(SearchQuery(text=query, filters=Filters(**base),
+                                                facets=() if as_json or not facets else FACET_FIELDS,
+                                                limit=limit, offset=offset, sort=sort))
         finally:
             backend.close()
     except SearchError as exc:
@@ -459,7 +506,8 @@ def search(query, region, province, city, county, admin_code, year, kind, depart
             click.echo(json.dumps(hit.as_dict(), ensure_ascii=False))
         return
     if not result.total:
-        click.echo(f"No disclosure matches {query!r}" + (" with these filters." if any(base.values()) or region else "."))
+        shown = ", ".join(f"{k}={v}" for k, v in base.items() if v)
+        click.echo(f"No disclosure matches {query!r}" + (f" with {shown}." if shown else "."))
         return
     click.echo(f"{result.total} disclosures match; showing {offset + 1}-{offset + len(result.hits)}")
     for hit in result.hits:
@@ -570,8 +618,10 @@ def alert_add(query, province, city, county, admin_code, year, kind, department,
     from archive.db import ArchiveDB
     from budgets.alerts import add_alert
 
-    filters = {k: v for k, v in dict(province=province, city=city, county=county, admin_code=admin_code,
-                                     year=_year(year), kind=kind, department=department).items() if v is not None}
+    require_archive(data_dir)
+    typed = _resolved_here(dict(province=province, city=city, county=county, kind=kind, department=department),
+                           data_dir)
+    filters = {k: v for k, v in dict(admin_code=admin_code, year=_year(year), **typed).items() if v is not None}
     alert_id = add_alert(ArchiveDB(data_dir / "archive.db"), query, filters, list(notify))
     click.echo(f"Saved search {alert_id}")
 
@@ -583,6 +633,7 @@ def alert_list(data_dir: Path) -> None:
     from archive.db import ArchiveDB
     from budgets.alerts import list_alerts
 
+    require_archive(data_dir)
     alerts = list_alerts(ArchiveDB(data_dir / "archive.db"))
     if not alerts:
         click.echo("No saved searches.")
@@ -598,6 +649,7 @@ def alert_remove(alert_id: int, data_dir: Path) -> None:
     from archive.db import ArchiveDB
     from budgets.alerts import remove_alert
 
+    require_archive(data_dir)
     if not remove_alert(ArchiveDB(data_dir / "archive.db"), alert_id):
         raise click.ClickException(f"no saved search {alert_id}")
     click.echo(f"Removed saved search {alert_id}")

@@ -4,10 +4,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from scrapy import signals
 from scrapy.crawler import CrawlerProcess
 from scrapy.utils.project import get_project_settings
 
 from archive.db import ArchiveDB
+from budgets.crawl_log import quiet_failures
 from crawler.spiders.portal import PortalSpider
 
 
@@ -28,6 +30,9 @@ def run_crawl(data_dir: Path, start_urls: list[str], overrides: dict | None = No
                  priority="cmdline")
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(PortalSpider)
+    if settings.get("LOG_LEVEL") != "INFO":  # -v: Scrapy's full log, tracebacks included
+        # on the handler Scrapy installs once the crawl's settings are applied
+        crawler.signals.connect(quiet_failures, signal=signals.engine_started)
     process.crawl(crawler, start_urls=start_urls)
     process.start()
     session = getattr(crawler, "_budgets_session", None)
@@ -45,7 +50,7 @@ def run_summary(db: ArchiveDB, run_id: int) -> dict:
     errors: dict[str, int] = {}
     for row in db.query("select error, status from fetches where run_id = ? and (error is not null or status >= 400)",
                         [run_id]):
-        kind = f"HTTP {row['status']}" if row["status"] else (row["error"] or "")[:60]
+        kind = f"HTTP {row['status']}" if row["status"] else (row["error"] or "")
         errors[kind] = errors.get(kind, 0) + 1
     for row in db.query("select error from document_files where error is not null and document_id in "
                         "(select id from documents)"):

@@ -118,3 +118,22 @@ def places_in(name: str) -> list[str]:
             return found
         found.append(m.group(0))
         rest = rest[m.end():]
+
+
+def _at_level(code: str, lv: str) -> bool:
+    """Whether a division stands at a level; a municipality (北京市) is its own city too."""
+    return level(code) == lv or (lv == "city" and code in MUNICIPALITIES)
+
+
+def names_matching(typed: str, lv: str) -> list[str]:
+    """The official names at a level (province, city, county) a loosely written name can mean:
+    湖南 → 湖南省, 株洲 → 株洲市, 通道 and 通道县 → 通道侗族自治县 (never a 市 for a 县)."""
+    typed = typed.strip()
+    m = _LEVEL_SUFFIX.search(typed)
+    suffix = m.group(1) if m else ""
+    stem = _stem(typed)
+    return sorted({
+        name for code, name in DIVISION_DATA.items()
+        if _at_level(code, lv) and (name.startswith(typed) or (
+            len(stem) >= 2 and name.startswith(stem) and _compatible(code, name, suffix)))
+    })
