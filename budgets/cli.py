@@ -16,6 +16,19 @@ def require_archive(data_dir: Path) -> None:
         raise click.UsageError(f"no archive in {data_dir} (run `budgets crawl` first)")
 
 
+_held_locks: list = []  # the writer lock, kept until the process ends
+
+
+def hold_writer_lock(data_dir: Path) -> None:
+    """Commands that write take the data directory first; a second writer stops, naming the first."""
+    from archive.lock import DataDirBusy, WriterLock
+
+    try:
+        _held_locks.append(WriterLock(data_dir).acquire())
+    except DataDirBusy as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
 def filter_options(f):
     """The region, year, kind and department filters shared by search, export and saved searches."""
     for option in reversed([
@@ -136,6 +149,7 @@ def crawl(urls, portals_file, delay, concurrency, settings, verbose, no_process,
         return
     if no_wait or abandon:
         raise click.UsageError("--no-wait and --abandon go with --redis")
+    hold_writer_lock(data_dir)
     run_id = run_crawl(data_dir, start_urls, overrides)
     db = ArchiveDB(data_dir / "archive.db")
     click.echo(format_summary(run_summary(db, run_id)))
@@ -293,7 +307,8 @@ def ingest(redis_url, idle_exit, no_process, retry_failed, verbose, data_dir: Pa
     """The single writer of a distributed crawl: what the workers found into the archive and the index."""
     import logging
 
-    from budgets.ingest import Ingest, IngestBusy
+    from archive.lock import DataDirBusy
+    from budgets.ingest import Ingest
     from crawler.distributed.keys import Keys
 
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
@@ -317,7 +332,7 @@ def ingest(redis_url, idle_exit, no_process, retry_failed, verbose, data_dir: Pa
     click.echo(f"Writing what the workers on {redis_url} find into {data_dir}", err=True)
     try:
         writer.run(idle_exit=idle_exit)
-    except IngestBusy as exc:
+    except DataDirBusy as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Wrote {writer.applied} messages ({writer.failed} could not be written)")
 
@@ -376,6 +391,7 @@ def _run_alerts(data_dir: Path) -> list[str]:
 def reparse(stale_only: bool, data_dir: Path) -> None:
     """Run the current parsers again over the archived files, without fetching anything."""
     require_archive(data_dir)
+    hold_writer_lock(data_dir)
     _process_and_report(data_dir, force=not stale_only)
 
 
@@ -530,6 +546,7 @@ def index_cmd(rebuild: bool, data_dir: Path) -> None:
     from index import SearchError
 
     require_archive(data_dir)
+    hold_writer_lock(data_dir)
     archive = Archive(data_dir)
     try:
         backend = _backend(data_dir)
@@ -751,6 +768,8 @@ def verify(repair: bool, data_dir: Path) -> None:
     from index import SearchError
 
     require_archive(data_dir)
+    if repair:
+        hold_writer_lock(data_dir)
     index, index_missing = None, not os.environ.get("MEILI_URL") and not (data_dir / "search.db").exists()
     try:
         if repair or not index_missing:

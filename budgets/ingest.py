@@ -13,7 +13,6 @@ the new documents, ends the run, and leaves the run's summary in Redis for `budg
 """
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import time
@@ -22,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from archive import Archive
+from archive.lock import WriterLock
 from budgets.crawl import run_summary
 from crawler.distributed import frontier
 from crawler.distributed.keys import Keys
@@ -46,10 +46,6 @@ while true do
   moved = moved + 1
 end
 """
-
-
-class IngestBusy(RuntimeError):
-    """Another writer holds the data directory."""
 
 
 def item_from_message(message: dict):
@@ -85,12 +81,7 @@ class Ingest:
     # -- lifecycle ------------------------------------------------------------------------
     def open(self) -> None:
         """Take the data directory (one writer), recover from a killed writer, publish URL states."""
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        self._lock = open(self.data_dir / "ingest.lock", "w")
-        try:
-            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            raise IngestBusy(f"another `budgets ingest` is writing to {self.data_dir}") from exc
+        self._lock = WriterLock(self.data_dir, "budgets ingest").acquire()
         self.archive = Archive(self.data_dir)
         self.archive.warc.recover()
         # a worker may be writing a blob right now: only temporary files left long ago are debris
@@ -127,7 +118,7 @@ class Ingest:
             self.checkpoint()
             self.archive.close()
         if self._lock is not None:
-            self._lock.close()
+            self._lock.release()
 
     def run(self, idle_exit: float = 0.0, should_stop: Callable[[], bool] = lambda: False) -> None:
         """Write messages as they come; at each quiet moment, finish what can be finished.
