@@ -373,6 +373,14 @@ class ArchiveDB:
         with self.tx():
             self.upsert_row("parses", {**row, "parsed_at": now_iso()})
 
+    def keep_stale_parse(self, doc_id: str, errors: str) -> None:
+        """An input is missing: keep the last parse's record, with the errors, and make it stale
+        (an input fingerprint no input matches) so that the next pass parses it again."""
+        with self.tx() as conn:
+            conn.execute("insert into parses (document_id, parser_version, parsed_at, errors, input_fingerprint) "
+                         "values (?, '', ?, ?, '') on conflict(document_id) do update set "
+                         "errors = excluded.errors, input_fingerprint = ''", [doc_id, now_iso(), errors])
+
     def parse_of(self, doc_id: str) -> dict | None:
         rows = list(self.db.query("select * from parses where document_id = ?", [doc_id]))
         return rows[0] if rows else None

@@ -76,6 +76,13 @@ def extract_document(archive: Archive, doc: dict, files: list[dict]) -> tuple[li
     return extracted, context
 
 
+def missing_inputs(archive: Archive, doc: dict, files: list[dict]) -> dict[str, str]:
+    """The document's archived page and files whose bytes are not in the blob store, with why."""
+    named = [("article.html", doc.get("page_sha256")), *((f["url"], f["sha256"]) for f in files)]
+    return {name: f"archived bytes {sha} are missing from blobs/ (`budgets verify --repair` restores them)"
+            for name, sha in named if sha and not archive.blobs.exists(sha)}
+
+
 def parse_documents(archive: Archive, force: bool = False, only: set[str] | None = None) -> ProcessReport:
     """Parse every document whose inputs or parser changed."""
     report = ProcessReport()
@@ -89,6 +96,11 @@ def parse_documents(archive: Archive, force: bool = False, only: set[str] | None
         previous = archive.db.parse_of(doc["id"])
         if not force and previous and previous["input_fingerprint"] == fingerprint:
             report.unchanged += 1
+            continue
+        missing = missing_inputs(archive, doc, files)
+        if missing:  # parsing without them would drop their figures: keep the last parse, redo it later
+            archive.db.keep_stale_parse(doc["id"], json.dumps(missing, ensure_ascii=False))
+            report.file_errors.update({f"{doc['id']}:{k}": v for k, v in missing.items()})
             continue
         extracted, context = extract_document(archive, doc, files)
         try:
