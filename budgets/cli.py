@@ -111,6 +111,7 @@ def crawl(urls, portals_file, delay, concurrency, settings, verbose, no_process,
     follows it to its end."""
     from archive.db import ArchiveDB
     from budgets.crawl import format_summary, run_crawl, run_summary
+    from budgets.web.browse import refresh_if_served
 
     from urllib.parse import urlsplit
 
@@ -153,6 +154,8 @@ def crawl(urls, portals_file, delay, concurrency, settings, verbose, no_process,
     run_id = run_crawl(data_dir, start_urls, overrides)
     db = ArchiveDB(data_dir / "archive.db")
     click.echo(format_summary(run_summary(db, run_id)))
+    if no_process:
+        refresh_if_served(data_dir)
     if not no_process:
         _process_and_report(data_dir, force=False)
 
@@ -319,11 +322,14 @@ def ingest(redis_url, idle_exit, no_process, retry_failed, verbose, data_dir: Pa
         """Parse and index what is new; at a crawl's end also run the saved searches."""
         from budgets.process import process as run_process
 
+        from budgets.web.browse import refresh_if_served
+
         backend = _backend(data_dir)
         try:
             report = run_process(data_dir, backend)
         finally:
             backend.close()
+        refresh_if_served(data_dir)
         return "\n".join([_process_line(report), *(_run_alerts(data_dir) if crawl_ended else [])])
 
     writer = Ingest(server, Keys(), data_dir, process=None if no_process else process)
@@ -356,6 +362,9 @@ def _process_and_report(data_dir: Path, force: bool) -> None:
         report = process(data_dir, backend, force=force)
     finally:
         backend.close()
+    from budgets.web.browse import refresh_if_served
+
+    refresh_if_served(data_dir)  # the web page's tables, if `budgets serve` made them
     click.echo(_process_line(report))
     for where, error in sorted(report.file_errors.items())[:20]:
         click.echo(f"  {where}: {error}")
@@ -459,9 +468,12 @@ def parse(files, as_json: bool, data_dir: Path) -> None:
         where = record["figure_sources"].get(key, {}).get("where", {})
         click.echo(f"  {key:<34} {value:>18}   {json.dumps(where, ensure_ascii=False)}")
     if record["flags"]:
+        from parsers.flag_types import flag_label, flag_sentence
+
         click.echo("Flags:")
         for flag in record["flags"]:
-            click.echo(f"  [{flag['severity']}] {flag['type']} {flag.get('key') or ''}: {flag.get('detail', '')}")
+            click.echo(f"  [{flag['severity']}] {flag['type']} {flag_label(flag['type'])} "
+                       f"{flag.get('key') or ''}: {flag.get('detail', '')}\n      {flag_sentence(flag['type'])}")
 
 
 def _year(value: str | None):

@@ -50,3 +50,11 @@ def test_reparse_offline_gives_the_same_records(tmp_path):
     assert f"Parsed {len(before)} documents" in out
     assert export_records(data) == before
     assert "Parsed 0 documents" in budgets("reparse", "--stale-only", data=data).stdout
+
+
+def test_parse_shows_each_flag_with_its_chinese_label_and_sentence(tmp_path):
+    docx, xls = cache.seed_docx()[0], cache.seed_xls()[0]
+    human = budgets("parse", str(docx), str(xls), data=tmp_path).stdout
+    flags = human.split("Flags:")[1]
+    assert "malformed_number 数字无法识读 operating_expenses" in flags
+    assert "数字印刷有误（如“260..27”），无法确定其值。" in flags

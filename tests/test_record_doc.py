@@ -42,3 +42,12 @@ def test_every_record_field_and_figure_key_is_documented() -> None:
 def test_readme_points_to_the_record_in_the_repository() -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     assert "docs/record.md" in readme and "shared/CONTRACT.md" not in readme
+
+
+def test_every_flag_type_has_its_chinese_label_and_sentence() -> None:
+    from parsers.flag_types import FLAG_TYPES
+
+    flag_table = RECORD.split("### Flag types")[1].split("\n\n`severity`")[0]
+    documented = set(re.findall(r"^\| `([a-z_]+)` \|", flag_table, flags=re.M))
+    assert documented == set(FLAG_TYPES)
+    assert all(label and sentence.endswith("。") for label, sentence in FLAG_TYPES.values())

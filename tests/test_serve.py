@@ -15,6 +15,7 @@ import re
 import sqlite3
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import httpx
@@ -225,7 +226,7 @@ def test_datasette_csv_opens_in_excel(site, path):
     rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
     if "disclosures" in path:
         budget = next(row for row in rows if row["id"] == BUDGET_ID)
-        assert budget["department"] == "株洲市财政局" and budget["three_public_total"] == "58459800.00"
+        assert budget["department"] == "株洲市财政局" and Decimal(budget["three_public_total"]) == Decimal("58459800.00")
         assert budget["staff_actual"] == "12"
     else:
         assert {"document_id", "key", "value", "text"} <= set(rows[0])
@@ -314,7 +315,7 @@ def test_browse_db_follows_the_archive(tmp_path):
     archive.close()
     assert ensure_browse_db(tmp_path / "archive.db", target) is True
     conn = sqlite3.connect(target)
-    assert conn.execute("select income_total from disclosures where id = ?", ["9" * 20]).fetchone() == ("100.00",)
+    assert conn.execute("select income_total from disclosures where id = ?", ["9" * 20]).fetchone() == (100.0,)
 
 
 def test_cli_serves_on_loopback_by_default(data):
@@ -339,3 +340,73 @@ def test_cli_refuses_a_directory_without_an_archive(tmp_path):
                           cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True, text=True,
                           timeout=60)
     assert proc.returncode == 2 and "no archive" in proc.stderr
+
+
+def test_amounts_sort_as_numbers_and_read_with_separators(tmp_path):
+    build_archive(tmp_path)
+    archive = Archive(tmp_path)
+    for n, amount in enumerate(("59400.00", "3569900.00", "123456789012.50")):
+        _add(archive, f"{n}" * 20, f"株洲市第{n}局2022年部门预算", _record(
+            department=f"株洲市第{n}局", region={"province": "湖南省", "city": "株洲市", "county": None,
+                                               "admin_code": "430200"},
+            year=2022, kind="budget", text="部门预算", figures={"income_total": amount}, sources={}, flags=[]), [])
+    archive.close()
+    backend = open_backend(tmp_path)
+    try:
+        ds = make_app(tmp_path, backend)
+        rows = get(ds, "/browse/disclosures.json?_shape=array&_sort_desc=income_total&income_total__notblank=1").json()
+        assert [Decimal(str(r["income_total"])) for r in rows] == [
+            Decimal("123456789012.50"), Decimal("3569900.00"), Decimal("59400.00")]
+        page = get(ds, "/browse/disclosures?_sort_desc=income_total")
+        assert "123,456,789,012.50 元" in page.text and "3,569,900.00 元" in page.text
+        assert page.text.index("3,569,900.00 元") < page.text.index("59,400.00 元")
+        figures = get(ds, "/browse/figures?key=income_total&_sort_desc=value")
+        assert figures.text.index("3,569,900.00 元") < figures.text.index("59,400.00 元")
+    finally:
+        backend.close()
+
+
+def test_tables_follow_the_archive_while_serving(tmp_path):
+    build_archive(tmp_path)
+    backend = open_backend(tmp_path)
+    try:
+        ds = make_app(tmp_path, backend)
+        assert len(get(ds, "/browse/disclosures.json?_shape=array").json()) == 2
+        archive = Archive(tmp_path)
+        _add(archive, "7" * 20, "株洲市审计局2022年部门预算", _record(
+            department="株洲市审计局", region={"province": "湖南省", "city": "株洲市", "county": None,
+                                            "admin_code": "430200"},
+            year=2022, kind="budget", text="部门预算 三公经费", figures={"income_total": "100.00"}, sources={},
+            flags=[]), [])
+        index_documents(archive, backend)
+        archive.close()
+        assert f"/-/doc/{'7' * 20}" in get(ds, "/-/search?q=三公经费").text
+        ids = {r["id"] for r in get(ds, "/browse/disclosures.json?_shape=array").json()}
+        assert "7" * 20 in ids and len(ids) == 3  # the same running app, no restart
+        assert get(ds, f"/browse/figures.json?_shape=array&document_id={'7' * 20}").json()[0]["value"] == 100
+    finally:
+        backend.close()
+
+
+def test_web_filters_take_short_forms_and_list_ambiguous_candidates(site):
+    short = get(site, "/-/search?q=三公经费&province=湖南&county=通道县&kind=决算")
+    assert f"/-/doc/{FINAL_ID}" in short.text and f"/-/doc/{BUDGET_ID}" not in short.text
+    department = get(site, "/-/search?q=三公经费&county=通道&department=财政局")
+    assert f"/-/doc/{FINAL_ID}" in department.text and f"/-/doc/{BUDGET_ID}" not in department.text
+    facet = get(site, "/-/search?q=三公经费")
+    assert 'data-facet="department"' in facet.text and ">株洲市财政局</a>" in facet.text
+    ambiguous = get(site, "/-/search?q=三公经费&department=财政局")
+    assert ambiguous.status_code == 200 and "fits several" in ambiguous.text
+    block = ambiguous.text.split('class="budgets-ambiguous"')[1].split("</div>")[0]
+    links = re.findall(r'<li><a href="([^"]+)">([^<]+)</a></li>', block)
+    assert {name for _, name in links} == {"株洲市财政局", "通道侗族自治县财政局"}
+    chosen = get(site, dict((name, url) for url, name in links)["株洲市财政局"].replace("&amp;", "&"))
+    assert f"/-/doc/{BUDGET_ID}" in chosen.text and f"/-/doc/{FINAL_ID}" not in chosen.text
+
+
+def test_flags_read_in_chinese_beside_their_type(site):
+    page = get(site, f"/-/doc/{BUDGET_ID}")
+    assert "说明与表格不符 <code>text_table_mismatch</code>" in page.text
+    assert "说明文字中的数字与表格中的数字不一致。" in page.text and "错误 error" in page.text
+    rows = get(site, f"/browse/flags.json?_shape=array&document_id={BUDGET_ID}").json()
+    assert rows[0]["type_label"] == "说明与表格不符" and rows[0]["type_note"].startswith("说明文字")

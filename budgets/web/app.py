@@ -10,6 +10,7 @@ from archive import BLOBS_DIR, DB_NAME
 from archive.blobs import BlobStore
 from budgets.web import plugin
 from budgets.web.browse import BROWSE_NAME, ensure_browse_db
+from budgets.web.fresh import BrowseRefresher
 from budgets.web.metadata import build_metadata
 from budgets.web.site import Site, attach
 from index import Backend
@@ -40,10 +41,12 @@ def make_app(data_dir: Path, backend: Backend | None) -> Datasette:
     default_errors = pm.get_plugin("datasette.handle_exception")
     if default_errors is not None:  # plugin.handle_exception replaces it
         pm.unregister(default_errors)
-    ds = Datasette(files=[str(archive_path)], immutables=[str(browse_path)], metadata=build_metadata(),
+    # browse.db is mutable for Datasette: fresh.py rewrites it in place when the archive changes
+    ds = Datasette(files=[str(archive_path), str(browse_path)], metadata=build_metadata(),
                    template_dir=str(HERE / "templates"), static_mounts=[(plugin.STATIC, str(HERE / "static"))],
                    settings=SETTINGS)
     if backend is not None:
         tokenizer()  # jieba's dictionary loads in about a second: at start, not on the first search
-    attach(ds, Site(archive_path=archive_path, blobs=BlobStore(data_dir / BLOBS_DIR), backend=backend))
+    attach(ds, Site(archive_path=archive_path, blobs=BlobStore(data_dir / BLOBS_DIR), backend=backend,
+                    refresher=BrowseRefresher(archive_path, browse_path)))
     return ds

@@ -8,7 +8,8 @@ from __future__ import annotations
 from budgets.web.labels import FIGURE_LABELS, is_headcount
 from parsers.figures import FIGURE_KEYS
 
-CONTRACT_NOTE = "Amounts are yuan (元) as exact decimal text with two places, converted from 万元 where the source printed 万元."
+CONTRACT_NOTE = ("Amounts are yuan (元), numbers that sort as numbers, converted exactly from 万元 where the source "
+                 "printed 万元; the exact decimal text is in `budgets export`.")
 
 
 def _figure_columns() -> dict[str, str]:
@@ -25,8 +26,8 @@ def build_metadata() -> dict:
         "databases": {
             "browse": {
                 "title": "Disclosures",
-                "description": "One row per disclosure, flattened from the archive's parse records (rebuilt "
-                               "when `budgets serve` starts after a crawl or reparse).",
+                "description": "One row per disclosure, flattened from the archive's parse records (kept "
+                               "current with the archive: a crawl, reparse or ingest shows on the next page).",
                 "tables": {
                     "disclosures": {
                         "title": "Disclosures (部门预算 / 部门决算)",
@@ -56,7 +57,7 @@ def build_metadata() -> dict:
                                        "printed. " + CONTRACT_NOTE,
                         "facets": ["label"],
                         "columns": {
-                            "document_id": "The disclosure", "key": "Figure key (see CONTRACT.md)",
+                            "document_id": "The disclosure", "key": "Figure key (see docs/record.md)",
                             "label": "The figure as documents name it",
                             "value": "元 (yuan) for amounts, 人 for headcounts",
                             "file": "Attachment it was read from", "page": "Page of a PDF or Word file",
@@ -70,8 +71,9 @@ def build_metadata() -> dict:
                         "title": "Flags: inconsistencies found",
                         "description": "Each inconsistency found in a disclosure, with the readings that disagree "
                                        "(JSON).",
-                        "facets": ["type", "severity", "label"],
+                        "facets": ["type_label", "severity", "label"],
                         "columns": {"severity": "error, minor or info",
+                                    "type_label": "The flag type in Chinese", "type_note": "What the type means",
                                     "readings": "The values read, each with where and the text as printed"},
                     },
                     "files": {

@@ -10,7 +10,7 @@ import asyncio
 import csv
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from urllib.parse import urlencode
 
@@ -23,13 +23,16 @@ from budgets.web.labels import (KIND_LABELS, METADATA_LABELS, SEVERITY_ORDER, WH
                                 is_headcount, where_text)
 from budgets.web.site import Site, site_of
 from index import Filters, SearchQuery
-from index.base import KINDS
+from budgets.filter_names import KIND_NAMES, Ambiguous
+from parsers.flag_types import SEVERITY_LABELS, flag_label, flag_sentence
 
 MAX_QUERY = 200  # characters; longer text is cut (the index caps it further)
 PAGE_SIZE = 20
 MAX_PAGE = 500
-FACETS = ("province", "city", "county", "fiscal_year", "kind")
-FACET_LABELS = {"province": "省", "city": "市", "county": "县", "fiscal_year": "年度", "kind": "类型"}
+FACETS = ("province", "city", "county", "department", "fiscal_year", "kind")
+FACET_LABELS = {"province": "省", "city": "市", "county": "县", "department": "部门", "fiscal_year": "年度",
+                "kind": "类型"}
+TYPED = ("province", "city", "county", "department")  # filters a person may type loosely (湖南, 财政局)
 _MARKED = re.compile(r"【([^【】]*)】")
 
 
@@ -52,6 +55,7 @@ class SearchForm:
     province: str | None = None
     city: str | None = None
     county: str | None = None
+    department: str | None = None
     fiscal_year: int | None = None
     kind: str | None = None
     page: int = 1
@@ -66,14 +70,14 @@ class SearchForm:
         page = text("page")
         kind = text("kind")
         return cls(q=(args.get("q") or "")[:MAX_QUERY], province=text("province"), city=text("city"),
-                   county=text("county"),
+                   county=text("county"), department=text("department"),
                    fiscal_year=int(year) if year and year.isdigit() and len(year) == 4 else None,
-                   kind=kind if kind in KINDS else None,
+                   kind=KIND_NAMES.get(kind or ""),
                    page=min(max(int(page), 1), MAX_PAGE) if page and page.isdigit() and len(page) < 6 else 1)
 
     def query(self) -> SearchQuery:
         filters = Filters(province=self.province, city=self.city, county=self.county, year=self.fiscal_year,
-                          kind=self.kind)
+                          kind=self.kind, department=self.department)
         return SearchQuery(text=self.q, filters=filters, facets=FACETS, limit=PAGE_SIZE,
                            offset=(self.page - 1) * PAGE_SIZE, sort="relevance" if self.q.strip() else "date")
 
@@ -104,7 +108,15 @@ def _facet_values(form: SearchForm, field: str, counts: dict) -> list[dict]:
 async def search_page(datasette, request):
     site = _site(datasette)
     form = SearchForm.from_args(request.args)
-    result = await in_thread(site.search, form.query())
+    ambiguous = None
+    try:
+        typed = await in_thread(site.resolve_filters, {f: getattr(form, f) for f in TYPED})
+        form = replace(form, **typed)
+        result = await in_thread(site.search, form.query())
+    except Ambiguous as exc:  # say which values fit, as links, instead of guessing
+        ambiguous = {"label": FACET_LABELS.get(exc.field, exc.field), "typed": exc.typed,
+                     "candidates": [(c, form.url(**{exc.field: c})) for c in exc.candidates]}
+        result = None
     hits, facets, total = [], [], 0
     if result is not None:
         total = result.total
@@ -119,7 +131,8 @@ async def search_page(datasette, request):
     last = form.page * PAGE_SIZE
     table_params = {("_q" if k == "q" else k): v for k, v in form.params().items()}
     context = {
-        "form": form, "hits": hits, "facets": facets, "total": total, "unavailable": result is None,
+        "form": form, "hits": hits, "facets": facets, "total": total, "ambiguous": ambiguous,
+        "unavailable": result is None and ambiguous is None,
         "first": (form.page - 1) * PAGE_SIZE + 1, "last": min(last, total),
         "prev_url": form.url(page=form.page - 1) if form.page > 1 else None,
         "next_url": form.url(page=form.page + 1) if last < total and form.page < MAX_PAGE else None,
@@ -144,7 +157,9 @@ def _figure_rows(record: dict, links: dict[str, str]) -> list[dict]:
 
 def _flag_rows(record: dict) -> list[dict]:
     flags = sorted(record.get("flags") or [], key=lambda f: SEVERITY_ORDER.get(f.get("severity"), 9))
-    return [{**f, "label": figure_label(f.get("key")),
+    return [{**f, "label": figure_label(f.get("key")), "type_label": flag_label(f.get("type") or ""),
+             "type_note": flag_sentence(f.get("type") or ""),
+             "severity_label": SEVERITY_LABELS.get(f.get("severity"), f.get("severity")),
              "readings": [{"value": format_value(f.get("key") or "", r.get("value")), "where": where_text(r.get("where")), "text": r.get("text")}
                           for r in f.get("readings") or []]} for f in flags]
 

@@ -16,7 +16,10 @@ from datasette.views.base import DatasetteError
 from markupsafe import Markup, escape
 
 from budgets.web import pages
+from budgets.web.browse import AMOUNT_COLUMNS
 from budgets.web.csvbom import with_csv_bom
+from budgets.web.fresh import with_fresh_tables
+from budgets.web.labels import format_yuan
 from budgets.web.site import DOC_ID, SHA256, site_of
 
 log = logging.getLogger(__name__)
@@ -42,7 +45,12 @@ def render_cell(row, value, column, table, database, datasette):
 
     (The disclosures table's own `id` is its primary key, which Datasette links to the row.)
     """
-    if database != "browse" or not isinstance(value, str) or site_of(datasette) is None:
+    if database != "browse" or site_of(datasette) is None:
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        key = row["key"] if (table, column) == ("figures", "value") else column if table == "disclosures" else None
+        return format_yuan(value) if key in AMOUNT_COLUMNS else None
+    if not isinstance(value, str):
         return None
     if (table, column) == ("disclosures", "title") and DOC_ID.fullmatch(str(row["id"])):
         return Markup(f'<a href="/-/doc/{escape(row["id"])}">{escape(value)}</a>')
@@ -88,7 +96,13 @@ def menu_links(datasette):
 
 @hookimpl
 def asgi_wrapper(datasette):
-    return with_csv_bom
+    def wrap(app):
+        async def fresh_then_app(scope, receive, send):
+            site = site_of(datasette)
+            handler = with_fresh_tables(app, site.refresher) if site and site.refresher else app
+            await handler(scope, receive, send)
+        return with_csv_bom(fresh_then_app)
+    return wrap
 
 
 @hookimpl(tryfirst=True)

@@ -14,6 +14,8 @@ from weakref import WeakKeyDictionary
 
 from archive.blobs import BlobStore
 from archive.export import build_record
+from budgets.filter_names import resolve
+from budgets.web.fresh import BrowseRefresher
 from budgets.web.readonly import ReadOnlyArchiveDB
 from index import Backend, SearchError, SearchQuery, SearchResult
 
@@ -27,6 +29,7 @@ class Site:
     archive_path: Path
     blobs: BlobStore
     backend: Backend | None  # None when no search index is available
+    refresher: BrowseRefresher | None = None  # keeps browse.db current while serving
 
     def search(self, query: SearchQuery) -> SearchResult | None:
         """The index's answer, or None when the index failed (logged, never shown)."""
@@ -37,6 +40,17 @@ class Site:
         except SearchError:
             log.exception("search failed")
             return None
+
+    def resolve_filters(self, values: dict) -> dict:
+        """Typed filter values as the index holds them (湖南 → 湖南省); raises `Ambiguous` when
+        several fit. Without a working index, the values as typed."""
+        if self.backend is None:
+            return values
+        try:
+            return resolve(values, self.backend)
+        except SearchError:
+            log.exception("resolving filters failed")
+            return values
 
     def matching_ids(self, text: str, limit: int) -> tuple[list[str], int] | None:
         """Ids of the best `limit` matches of `text` and how many match in all (None: index failed)."""
