@@ -94,3 +94,13 @@ def test_reading_commands_refuse_a_directory_without_an_archive(tmp_path, args):
     proc = budgets(*args, data=tmp_path / "typo", check=False)
     assert proc.returncode == 2 and "no archive in" in proc.stderr
     assert not (tmp_path / "typo").exists()
+
+
+def test_reparse_brings_the_served_tables_up_to_date(crawled):
+    from budgets.web.browse import BROWSE_NAME, archive_state, browse_state, ensure_browse_db
+
+    data = crawled["data"]
+    ensure_browse_db(data / "archive.db", data / BROWSE_NAME)  # as `budgets serve` left it
+    before = browse_state(data / BROWSE_NAME)
+    budgets("reparse", data=data)  # parses everything again: the archive's parses change
+    assert browse_state(data / BROWSE_NAME) == archive_state(data / "archive.db") != before
