@@ -2,6 +2,8 @@
 and every record carries its parse status, in exports too."""
 from __future__ import annotations
 
+import csv
+import io
 import json
 import shutil
 import sqlite3
@@ -49,6 +51,7 @@ def test_missing_blob_keeps_the_last_parse_and_makes_it_stale(copy):
     assert f"{before['id']}:{lost['url']}: archived bytes {lost['sha256']} are missing" in out.stdout
     after = {r["id"]: r for r in export_records(data)}[before["id"]]
     assert after["figures"] == before["figures"] and after["files"] == before["files"]
+    assert before["parse_status"] == "parsed" and after["parse_status"] == "stale"
     with sqlite3.connect(data / "archive.db") as db:
         errors = json.loads(db.execute("select errors from parses where document_id = ?", [before["id"]]).fetchone()[0])
     assert "missing from blobs/" in errors[lost["url"]]
@@ -57,4 +60,23 @@ def test_missing_blob_keeps_the_last_parse_and_makes_it_stale(copy):
     out = budgets("reparse", "--stale-only", data=data)
     assert "Parsed 1 documents" in out.stdout and "0 files could not be read" in out.stdout
     again = {r["id"]: r for r in export_records(data)}[before["id"]]
-    assert again["figures"] == before["figures"]
+    assert again["figures"] == before["figures"] and again["parse_status"] == "parsed"
+
+
+def test_exports_say_what_is_not_parsed_yet_and_can_leave_it_out(tmp_path):
+    data = tmp_path / "data"
+    with serve_portals(build_portals()[:1]) as servers:
+        budgets("crawl", *servers[0].manifest().start_urls, *FAST, "--no-process", data=data)
+    records = export_records(data)
+    assert records and {r["parse_status"] for r in records} == {"not_parsed"}
+    rows = list(csv.DictReader(io.StringIO(budgets("export", "--format", "csv", data=data).stdout)))
+    assert len(rows) == len(records) and {r["parse_status"] for r in rows} == {"not_parsed"}
+    assert budgets("export", "--format", "csv", "--parsed-only", data=data).stdout.count("\n") == 1  # the header
+    budgets("reparse", data=data)
+    assert {r["parse_status"] for r in export_records(data)} == {"parsed"}
+    out = budgets("export", "--format", "jsonl", "--parsed-only", data=data).stdout
+    assert len(out.splitlines()) == len(records)
+    budgets("export", "--format", "csv", "--output", str(tmp_path / "d.csv"), data=data)
+    package = json.loads((tmp_path / "datapackage.json").read_text())
+    fields = {f["name"]: f for f in package["resources"][0]["schema"]["fields"]}
+    assert fields["parse_status"]["constraints"]["enum"] == ["parsed", "not_parsed", "failed", "stale"]
