@@ -12,12 +12,13 @@ import json
 from typing import IO, Callable, Iterator
 
 from archive.db import ArchiveDB
+from archive.parse_status import parse_status
 from index.base import Filters, flatten
 
 RECORD_FIELDS = (
     "id", "detail_url", "duplicate_urls", "attachment_urls", "title", "department", "region",
     "fiscal_year", "kind", "units_in_source", "published_date", "page_metadata", "figures",
-    "figure_sources", "flags", "ocr", "files", "text",
+    "figure_sources", "flags", "ocr", "files", "text", "parse_status",
 )
 # fields the parsers own; the crawl's own reading (from the article page) is the fallback
 PARSED_FIELDS = ("department", "region", "fiscal_year", "kind", "units_in_source", "figures",
@@ -54,6 +55,7 @@ def build_record(db: ArchiveDB, doc: dict) -> dict:
                    "bytes": f["bytes"], "format": formats.get(f["sha256"]),
                    **({"error": f["error"]} if f["error"] else {})} for f in files],
         "text": doc["text"] or "",
+        "parse_status": parse_status(db, doc, files, parse),
     }
     hint = json.loads(doc.get("region_hint") or "{}")
     if hint:
@@ -117,12 +119,15 @@ def matches(record: dict, filters: Filters) -> bool:
 
 
 def iter_records(db: ArchiveDB, filters: Filters | None = None, since: str | None = None,
-                 on_document: Callable[[], None] | None = None) -> Iterator[dict]:
-    """Records one at a time, filtered; `on_document` is called per document read (progress)."""
+                 on_document: Callable[[], None] | None = None, parsed_only: bool = False) -> Iterator[dict]:
+    """Records one at a time, filtered; `on_document` is called per document read (progress);
+    `parsed_only` leaves out those whose parse_status is not `parsed`."""
     for doc in iter_documents(db, filters, since):
         record = build_record(db, doc)
         if on_document:
             on_document()
+        if parsed_only and record["parse_status"] != "parsed":
+            continue
         if filters is None or matches(record, filters):
             yield record
 

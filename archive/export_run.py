@@ -66,12 +66,13 @@ def selection_text(filters: Filters | None, since: str | None) -> str:
 
 def run_export(db: ArchiveDB, fmt: str, table: str = "disclosures", output: Path | None = None,
                stdout: BinaryIO | None = None, filters: Filters | None = None, since: str | None = None,
-               excel: bool = False, on_document: Callable[[], None] | None = None) -> ExportResult:
+               excel: bool = False, on_document: Callable[[], None] | None = None,
+               parsed_only: bool = False) -> ExportResult:
     """Export to `output` (and describe it in datapackage.json beside it), else to `stdout` (binary)."""
     if fmt not in FORMATS or table not in TABLES:
         raise ValueError(f"unknown format {fmt!r} or table {table!r}")
     origins: set[str] = set()
-    records = _noting_origins(iter_records(db, filters, since, on_document), origins)
+    records = _noting_origins(iter_records(db, filters, since, on_document, parsed_only), origins)
     if output is None:
         if stdout is None:
             raise ValueError("give an output file or a stream")

@@ -15,6 +15,8 @@ from datetime import date
 from decimal import Decimal
 from typing import IO, Any, BinaryIO, Callable, Iterable, Iterator
 
+from archive.parse_status import PARSE_STATUSES
+
 from parsers.figures import AMOUNT_KEYS, FIGURE_KEYS, HEADCOUNT_KEYS
 
 # what each figure key is, as the contract names it (used in column descriptions)
@@ -104,6 +106,9 @@ WIDE_COLUMNS = (
     Column("kind", "string", "budget (部门预算) or final_account (部门决算).", enum=("budget", "final_account")),
     Column("units_in_source", "string", "The unit the document's tables print: 元 or 万元.", enum=("元", "万元")),
     Column("published_date", "date", "Publication date of the article page."),
+    Column("parse_status", "string", "parsed, not_parsed, failed or stale: whether the figures are what the "
+           "current parsers read from the files the archive holds (see the record's parse_status).",
+           enum=PARSE_STATUSES),
     *(Column(f"page_{name}", "string", f"Article page metadata `{name}` as printed on the page.")
       for name in PAGE_METADATA),
     Column("ocr", "boolean", "True when any text or figure came from OCR."),
@@ -131,6 +136,7 @@ def wide_rows(record: dict) -> Iterator[dict]:
         "admin_code": None if region.get("admin_code") is None else str(region["admin_code"]),
         "fiscal_year": _int(record.get("fiscal_year")),
         "published_date": _date(record.get("published_date")),
+        "parse_status": record.get("parse_status"),
         **{f"page_{name}": page.get(name) for name in PAGE_METADATA},
         "ocr": bool(record.get("ocr")),
         "file_count": len(files),

@@ -413,9 +413,10 @@ def reparse(stale_only: bool, data_dir: Path) -> None:
 @click.option("--excel", is_flag=True, help="CSV as UTF-8 with a byte-order mark, so Excel reads the Chinese right.")
 @filter_options
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Only disclosures first seen in the archive on or after this day (YYYY-MM-DD).")
+@click.option("--parsed-only", is_flag=True, help="Leave out disclosures not (or not currently) parsed: parse_status other than parsed.")
 @data_option
 def export(fmt, table, output, excel, province, city, county, admin_code, year, kind, department, since,
-           data_dir: Path) -> None:
+           parsed_only, data_dir: Path) -> None:
     """Bulk export, one record per disclosure (or one row per figure), streamed in constant memory."""
     from archive.db import ArchiveDB
     from archive.export import count_documents
@@ -436,7 +437,7 @@ def export(fmt, table, output, excel, province, city, county, admin_code, year, 
     progress = Progress("export", total=count_documents(db, filters, day))
     sys.stdout.flush()
     result = run_export(db, fmt, table, output=output, stdout=sys.stdout.buffer, filters=filters, since=day,
-                        excel=excel, on_document=progress.advance)
+                        excel=excel, on_document=progress.advance, parsed_only=parsed_only)
     progress.finish()
     if output:
         click.echo(f"{result.rows} rows written to {output}; described in {result.package}", err=True)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from archive import Archive
+from archive.parse_status import DOCUMENT_ERROR, input_fingerprint
 from budgets.progress import Progress
 from crawler.discovery.article import parse_article
 from crawler.discovery.encoding import decode_html
@@ -33,12 +34,6 @@ class ProcessReport:
     unchanged: int = 0
     file_errors: dict[str, str] = field(default_factory=dict)
     indexed: int = 0
-
-
-def input_fingerprint(doc: dict, files: list[dict]) -> str:
-    basis = [PARSER_VERSION, doc.get("fingerprint") or "", *[f["sha256"] or f["url"] for f in files]]
-    page = doc.get("page_sha256") or ""
-    return hashlib.sha256("\n".join([*basis, page]).encode()).hexdigest()
 
 
 def _page_sha(archive: Archive, url: str) -> str | None:
@@ -109,7 +104,7 @@ def parse_documents(archive: Archive, force: bool = False, only: set[str] | None
         except Exception as exc:  # a parser bug must not stop the other documents
             logger.exception("parsing document %s failed", doc["id"])
             record = {}
-            errors = {"(document)": f"{type(exc).__name__}: {exc}"[:300]}
+            errors = {DOCUMENT_ERROR: f"{type(exc).__name__}: {exc}"[:300]}
         record["files"] = [{"sha256": f.sha256, "format": f.format, "error": f.error} for f in extracted]
         record_json = json.dumps(record, ensure_ascii=False, default=str)
         archive.db.save_parse({"document_id": doc["id"], "parser_version": PARSER_VERSION, "record": record_json,
@@ -178,7 +173,7 @@ def parse_local_files(paths: list[Path]) -> dict:
         "detail_url": None, "duplicate_urls": [], "attachment_urls": [f["url"] for f in files],
         "title": None, "department": None, "region": dict(EMPTY_REGION), "fiscal_year": None, "kind": None,
         "units_in_source": None, "published_date": None, "page_metadata": {}, "figures": {},
-        "figure_sources": {}, "flags": [], "ocr": False, "files": files, "text": "",
+        "figure_sources": {}, "flags": [], "ocr": False, "files": files, "text": "", "parse_status": "parsed",
     }
     record.update({k: v for k, v in parsed.items() if k in RECORD_FIELDS and k != "files" and v is not None})
     return {k: record[k] for k in RECORD_FIELDS}
