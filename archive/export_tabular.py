@@ -17,30 +17,8 @@ from typing import IO, Any, BinaryIO, Callable, Iterable, Iterator
 
 from archive.parse_status import PARSE_STATUSES
 
-from parsers.figures import AMOUNT_KEYS, FIGURE_KEYS, HEADCOUNT_KEYS
+from parsers.catalogue import AMOUNT_KEYS, FIGURE_KEYS, HEADCOUNT_KEYS, RULES
 
-# what each figure key is, as the contract names it (used in column descriptions)
-FIGURE_LABELS = {
-    "income_total": "本年收入合计 (this year's income, without carry-over)",
-    "income_general_budget": "一般公共预算拨款 / 一般公共预算财政拨款收入",
-    "income_gov_fund": "政府性基金预算拨款",
-    "income_other": "其他收入",
-    "income_carryover": "上年结转 (budgets) / 年初结转和结余 (final accounts)",
-    "expenditure_total": "本年支出合计 (without 年末结转和结余)",
-    "expenditure_basic": "基本支出",
-    "expenditure_project": "项目支出",
-    "three_public_total": "“三公”经费 (预算数 for budgets, 决算数 for final accounts)",
-    "three_public_overseas": "因公出国（境）费",
-    "three_public_vehicle_purchase": "公务用车购置费",
-    "three_public_vehicle_operation": "公务用车运行维护费",
-    "three_public_reception": "公务接待费",
-    "operating_expenses": "机关运行经费",
-    "procurement_total": "政府采购 total",
-    "meeting_expenses": "会议费",
-    "training_expenses": "培训费",
-    "staff_authorized": "编制人数 (headcount)",
-    "staff_actual": "实有人数 (headcount)",
-}
 AMOUNT_NOTE = ("Yuan (元), exact to the fen with two decimals; where the document prints 万元 "
                "(see units_in_source) the value was converted with decimal arithmetic. "
                "Empty when the document does not state it.")
@@ -117,8 +95,8 @@ WIDE_COLUMNS = (
     Column("flag_count", "integer", "Number of inconsistencies flagged in the document."),
     Column("flag_error_count", "integer", "Number of flags of severity `error`."),
     Column("flag_types", "list", "The distinct flag types raised (see the contract's flag types)."),
-    *(Column(key, "amount", f"{FIGURE_LABELS[key]}. {AMOUNT_NOTE}") for key in AMOUNT_KEYS),
-    *(Column(key, "integer", f"{FIGURE_LABELS[key]}; persons.") for key in HEADCOUNT_KEYS),
+    *(Column(key, "amount", f"{RULES[key].meaning}. {AMOUNT_NOTE}") for key in AMOUNT_KEYS),
+    *(Column(key, "integer", f"{RULES[key].meaning}; persons.") for key in HEADCOUNT_KEYS),
 )
 
 
@@ -203,10 +181,20 @@ def csv_text(column: Column, value: Any) -> str:
     if column.type == "boolean":
         return "true" if value else "false"
     if column.type == "list":
-        return " ".join(value)
+        return inert_text(" ".join(value))
     if column.type == "date":
         return value.isoformat()
-    return str(value)
+    return inert_text(str(value)) if column.type == "string" else str(value)
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert_text(text: str) -> str:
+    """Text a spreadsheet will not run: a cell that starts like a formula (= + - @ tab CR, as a
+    crawled title can: `=cmd|' /C calc'!A0`) gets a leading single quote, as OWASP advises for
+    CSV. Only text columns pass here: amounts, including negative ones, stay numbers."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def json_value(value: Any) -> Any:

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from archive.db import ArchiveDB  # noqa: E402
-from parsers.figures import AMOUNT_KEYS, HEADCOUNT_KEYS  # noqa: E402
+from parsers.catalogue import AMOUNT_KEYS, HEADCOUNT_KEYS  # noqa: E402
 
 # (format, table, filters): the last keeps one disclosure in six (one year, one city)
 RUNS = [("jsonl", "disclosures", ()), ("csv", "disclosures", ()), ("parquet", "disclosures", ()),

@@ -27,10 +27,8 @@ from collections import OrderedDict
 from datetime import date
 from decimal import Decimal
 
-from parsers.figures import (
-    ECON_LINES, EXPENDITURE_OTHER, FIGURE_KEYS, HEADCOUNT_KEYS, VEHICLE,
-    Collector, Flow, Reading, Row, TableView, norm, table_kind,
-)
+from parsers.catalogue import ECON_LINES, EXPENDITURE_OTHER, FIGURE_KEYS, HEADCOUNT_KEYS, VEHICLE
+from parsers.figures import Collector, Flow, Reading, Row, TableView, norm, table_kind
 from parsers.numbers import Number, format_yuan, ocr_variants, to_yuan
 
 ERROR, MINOR, INFO = "error", "minor", "info"

@@ -16,32 +16,12 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 
+from parsers.catalogue import (
+    FIGURES, ECON_LINES, PART_TITLE, EXCLUDED_COLUMN, EXPENDITURE_OTHER, HEADCOUNT_KEYS, RULES, TABLE_KINDS, VEHICLE, TableKind,
+)
 from parsers.metadata import UNIT_IN_ROW, table_unit
 from parsers.model import ExtractedFile, Table
 from parsers.numbers import Number, find_amounts, parse_number, to_yuan, tolerance
-
-AMOUNT_KEYS = (
-    "income_total", "income_general_budget", "income_gov_fund", "income_other", "income_carryover",
-    "expenditure_total", "expenditure_basic", "expenditure_project",
-    "three_public_total", "three_public_overseas", "three_public_vehicle_purchase",
-    "three_public_vehicle_operation", "three_public_reception",
-    "operating_expenses", "procurement_total", "meeting_expenses", "training_expenses",
-)
-HEADCOUNT_KEYS = ("staff_authorized", "staff_actual")
-FIGURE_KEYS = AMOUNT_KEYS + HEADCOUNT_KEYS
-# Not in the record, but read for the checks: 公务用车购置及运行费 as one amount, and the
-# 经济分类 lines the 三公 items are part of.
-VEHICLE = "three_public_vehicle"
-EXPENDITURE_OTHER = "expenditure_other"  # a third top-level category beside 基本 and 项目 (其他支出)
-ECON_LINES = {
-    "econ_overseas": ("30212", r"因公出国[(（]境[)）]费用?"),
-    "econ_vehicle_operation": ("30231", r"公务用车运行维护费"),
-    "econ_reception": ("30217", r"公务接待费"),
-    "econ_vehicle_purchase": ("31013", r"公务用车购置费?"),
-    "meeting_expenses": ("30215", r"会议费"),
-    "training_expenses": ("30216", r"培训费"),
-}
-
 
 @dataclass(frozen=True)
 class Reading:
@@ -90,7 +70,6 @@ def enumerated(text: str) -> bool:
 
 _TOTAL = re.compile(r"^(合计|总计|小计)$")
 _CODE_HEAD = re.compile(r"编码|代码|科目(?!名称)|编号|行次|^类$|^款$|^项$")
-_EXCLUDED_COLUMN = re.compile(r"上年|增减|同比|变动|增长")
 
 
 @dataclass
@@ -295,28 +274,32 @@ def build_views(files: list[ExtractedFile], default_unit: str | None) -> list[Ta
     return views
 
 
+def _title_matches(kind: TableKind, title: str) -> bool:
+    return bool(title) and bool(re.search(kind.title, title)) and not (kind.title_not and re.search(kind.title_not, title))
+
+
+def _structure_matches(kind: TableKind, view: TableView) -> bool:
+    """Whether the table prints the row labels and column headings only this kind prints."""
+    if not kind.rows and not kind.heads:
+        return False
+    labels = [norm(view.label_of(r)) for r in view.rows]
+    return all(any(re.search(rx, lb) for lb in labels) for rx in kind.rows) and all(
+        any(re.search(rx, part) for path in view.columns for part in path.split("/")) for rx in kind.heads
+    )
+
+
 def table_kind(view: TableView) -> str:
-    """Which standard table this is, from its title; the 三公 table also from its headings,
-    as its title is often lost (printed over two lines, or only the 部门 line above it)."""
-    t = norm(view.title)
-    heads = "|".join(view.columns)
-    if "三公" in t or ("三公" in heads and "公务接待费" in heads and "因公出国" in heads):
-        return "three_public"
-    if ("收支" in t or ("收入" in t and "支出" in t)) and "总表" in t:
-        return "fiscal_summary" if "财政拨款" in t else "summary"
-    if "人员" in t:
-        return "staff"
-    if "政府采购" in t:
-        return "procurement"
-    if "绩效" in t:
-        return "performance" if "整体" in t else "project_list"
-    if "专项资金" in t or "项目支出" in t:
-        return "project_list"
-    subset = any(x in t for x in ("财政拨款", "一般公共预算", "政府性基金", "专户", "经费拨款", "基本支出", "非税"))
-    if "收入" in t and not subset and re.search(r"总表|决算表|预算表", t):
-        return "income"
-    if "支出" in t and not subset and re.search(r"总表|分类|汇总|决算表", t):
-        return "expenditure"
+    """Which standard table this is (`parsers.catalogue.TABLE_KINDS`): by its title, else by its
+    structure, since titles vary, are printed over two lines or are lost."""
+    title = norm(view.title)
+    for kind in TABLE_KINDS:
+        if _title_matches(kind, title):
+            return kind.kind
+    if PART_TITLE.search(title):  # a table of one source of money, whatever it holds
+        return "other"
+    for kind in TABLE_KINDS:
+        if _structure_matches(kind, view):
+            return kind.kind
     return "other"
 
 
@@ -362,7 +345,7 @@ def _value_col(view: TableView, label_col: int, kind: str) -> int | None:
     for i in range(label_col + 1, len(view.kinds)):
         if view.kinds[i] == "label":
             break
-        if view.kinds[i] == "amount" and not _EXCLUDED_COLUMN.search(view.columns[i]) and not (
+        if view.kinds[i] == "amount" and not EXCLUDED_COLUMN.search(view.columns[i]) and not (
             kind == "final_account" and "预算" in view.columns[i] and "决算" not in view.columns[i]
         ):
             candidates.append(i)
@@ -370,11 +353,15 @@ def _value_col(view: TableView, label_col: int, kind: str) -> int | None:
     return (filled or candidates or [None])[0]
 
 
-_INCOME_ROWS = [
-    ("income_general_budget", re.compile(r"^(一般公共预算(财政)?拨款(收入)?|一般公共预算(资金|收入)?|公共财政拨款(收入)?)$")),
-    ("income_gov_fund", re.compile(r"^政府性基金(预算)?(财政)?拨款(收入)?$")),
-    ("income_carryover", re.compile(r"^(上年结转(和结余)?|年初结转和结余)$")),
-]
+# keys a 收支总表's 收入 side prints on a line of their own (the totals are found by position)
+_SOURCE_KEYS = ("income_general_budget", "income_gov_fund", "income_carryover")
+
+
+def _row_key(label: str, keys: tuple[str, ...] = _SOURCE_KEYS) -> str | None:
+    """The income source a row label names (`RULES[key].rows`), a trailing 小计 allowed."""
+    return next((k for k in keys for rx in RULES[k].rows if re.fullmatch(f"(?:{rx})(?:小计)?", label)), None)
+
+
 _SUMMARY_TOTAL = re.compile(r"^(本年|当年)?(收入|支出)?(合计|总计|小计)$")
 
 
@@ -399,9 +386,9 @@ def _summary(view: TableView, out: Collector, doc_kind: str, labels: list[dict],
             if not label:
                 continue
             if side == "income":
-                for key, pattern in _INCOME_ROWS:
-                    if pattern.match(label):
-                        out.cell(key, view, row, vc, origin, label=raw)
+                key = _row_key(label)
+                if key:
+                    out.cell(key, view, row, vc, origin, label=raw)
                 if fiscal_only:
                     continue
                 if label == "其他收入" and enumerated(raw) and not other_found:
@@ -440,7 +427,7 @@ def _summary(view: TableView, out: Collector, doc_kind: str, labels: list[dict],
 def _first_col(view: TableView, pattern: str, top: bool = False, last: bool = False, exclude: str | None = None) -> int | None:
     rx = re.compile(pattern)
     for i, path in enumerate(view.columns):
-        if view.kinds[i] != "amount" or _EXCLUDED_COLUMN.search(path):
+        if view.kinds[i] != "amount" or EXCLUDED_COLUMN.search(path):
             continue
         if exclude and re.search(exclude, path):
             continue
@@ -449,6 +436,62 @@ def _first_col(view: TableView, pattern: str, top: bool = False, last: bool = Fa
         if rx.search(target):
             return i
     return None
+
+
+# the top heading of each key's column in 支出总表 / 收入总表 (单位预留机动经 / 费: a heading wrapped over two rows)
+_TOP = {
+    "expenditure_total": r"^(总计|合计)$",
+    "expenditure_basic": r"^基本支出",
+    "expenditure_project": r"^项目支出",
+    EXPENDITURE_OTHER: r"^(其他支出|单位预留机动)",
+    "income_total": r"^(本年收入(合计)?|(总计|合计))$",
+    "income_carryover": r"^(上年结转|年初结转)",
+}
+_SUBTOTAL = re.compile(r"(小计|合计|总计)$")
+
+
+def _parent_col(view: TableView, top: str) -> int | None:
+    """The column that prints the total of a heading: the heading's own column, or its 小计 /
+    合计 child. A heading split into children with no total of its own (基本支出 over 人员支出
+    and 公用支出) prints no total: a child is never its parent."""
+    rx = re.compile(top)
+    cols = [i for i, p in enumerate(view.columns)
+            if view.kinds[i] == "amount" and not EXCLUDED_COLUMN.search(p) and rx.search(p.split("/")[0])]
+    if len(cols) == 1:
+        return cols[0]
+    own = [i for i in cols if len(view.columns[i].split("/")) == 1 or _SUBTOTAL.search(view.columns[i].split("/")[1])]
+    return own[0] if own else None
+
+
+def _income_columns(view: TableView, out: Collector) -> bool | None:
+    """A 收入总表 with one column per source, read off its total row; None when its sources
+    are rows instead. A source printed under 上年结转 is part of the carry-over, not this
+    year's income; 合计 is this year's income only where no carry-over is added in."""
+    general = RULES["income_general_budget"].columns[0]
+    sources = [i for i, p in enumerate(view.columns) if view.kinds[i] == "amount" and re.search(general, p.split("/")[-1])]
+    if not sources:
+        return None
+    row = view.total_row()
+    if row is None:
+        return False
+    origin = f"table{view.index}"
+    carry = _parent_col(view, _TOP["income_carryover"])
+    carry_stated = carry is not None and row.numbers[carry].value not in (None, Decimal(0))
+    this_year = _parent_col(view, r"^本年收入")
+    total = this_year if this_year is not None else None if carry_stated else _parent_col(view, _TOP["income_total"])
+    if total is not None:
+        out.cell("income_total", view, row, total, origin)
+    if carry is not None:
+        out.cell("income_carryover", view, row, carry, origin)
+    for key in ("income_general_budget", "income_gov_fund", "income_other"):
+        rx = re.compile(RULES[key].columns[0])
+        col = next((i for i, p in enumerate(view.columns)
+                    if view.kinds[i] == "amount" and not EXCLUDED_COLUMN.search(p)
+                    and not re.search(_TOP["income_carryover"], p.split("/")[0])
+                    and any(rx.search(part) for part in p.split("/"))), None)
+        if col is not None:
+            out.cell(key, view, row, col, origin)
+    return True
 
 
 def _by_columns(view: TableView, out: Collector, specs: list[tuple[str, str, str]]) -> None:
@@ -462,23 +505,20 @@ def _by_columns(view: TableView, out: Collector, specs: list[tuple[str, str, str
             out.cell(key, view, row, col, f"table{view.index}")
 
 
+_THREE_PUBLIC_COLUMNS = ("three_public_overseas", "three_public_vehicle_purchase", "three_public_vehicle_operation",
+                         "three_public_reception", "meeting_expenses", "training_expenses")
+
+
 def _three_public(view: TableView, out: Collector, doc_kind: str) -> None:
     row = view.total_row()
     if row is None:
         return
     skip = "决算" if doc_kind == "budget" else None
     sangong = any("三公" in p for p in view.columns)
-    specs = [
-        # beside 会议费 and 培训费 the table's own 合计 is more than the 三公
-        ("three_public_total", r"三公.*(小计|合计|总计)$|三公[^/]*经费(合计)?$" if sangong else r"(^|/)(小计|合计|总计)$"),
-        ("three_public_overseas", r"因公出国[(（]境[)）]费"),
-        ("three_public_vehicle_purchase", r"公务用车购置费"),
-        ("three_public_vehicle_operation", r"公务用车运行(维护)?费"),
-        ("three_public_reception", r"公务接待费"),
-        (VEHICLE, r"公务用车购置及运行(维护)?费"),
-        ("meeting_expenses", r"(^|/)会议费$"),
-        ("training_expenses", r"(^|/)培训费$"),
-    ]
+    # beside 会议费 and 培训费 the table's own 合计 is more than the 三公
+    specs = [("three_public_total", RULES["three_public_total"].columns[0] if sangong else r"(^|/)(小计|合计|总计)$")]
+    specs += [(k, RULES[k].columns[0]) for k in _THREE_PUBLIC_COLUMNS]
+    specs.append((VEHICLE, r"公务用车购置及运行(维护)?费"))
     cols = [i for i, p in enumerate(view.columns) if view.kinds[i] == "amount"]
     if doc_kind == "final_account" and any("决算" in view.columns[i] for i in cols):
         skip = r"预算数"
@@ -492,7 +532,7 @@ def _economic(view: TableView, out: Collector) -> None:
     """经济分类 lines: by code or name in rows (with the first amount column), or by column headings."""
     scope = "basic" if re.search(r"基本支出|商品和服务|机关运行|公用经费|工资福利", norm(view.title)) else "all"
     origin = f"table{view.index}"
-    amount_cols = [i for i, k in enumerate(view.kinds) if k == "amount" and not _EXCLUDED_COLUMN.search(view.columns[i])]
+    amount_cols = [i for i, k in enumerate(view.kinds) if k == "amount" and not EXCLUDED_COLUMN.search(view.columns[i])]
     if not amount_cols:
         return
     seen: set[str] = set()
@@ -516,13 +556,6 @@ def _economic(view: TableView, out: Collector) -> None:
             out.cell(key, view, row, col, origin, scope)
 
 
-_INCOME_LINES = [
-    ("income_general_budget", r"^(一般公共预算|公共财政)(财政)?(拨款|资金|收入)?(小计)?$"),
-    ("income_gov_fund", r"^政府性基金(预算)?(财政)?(拨款|资金|收入)?(小计)?$"),
-    ("income_carryover", r"^(上年结转(和结余)?|年初结转和结余)(资金)?(小计)?$"),
-]
-
-
 def _income_rows(view: TableView, out: Collector) -> None:
     """A 收入总表 printed as rows (项目 | 金额): each source on its own line, 小计 under a group."""
     amount = [i for i, k in enumerate(view.kinds) if k == "amount" and any(r.numbers[i].status == "ok" for r in view.rows)]
@@ -531,10 +564,9 @@ def _income_rows(view: TableView, out: Collector) -> None:
     col, origin = amount[0], f"table{view.index}"
     found: dict[str, Row] = {}
     for row in view.rows:
-        label = norm(view.label_of(row))
-        for key, pattern in _INCOME_LINES:
-            if key not in found and re.match(pattern, label):
-                found[key] = row
+        key = _row_key(norm(view.label_of(row)))
+        if key and key not in found:
+            found[key] = row
     carry = found.get("income_carryover")
     if carry is None or carry.numbers[col].value in (None, Decimal(0)):
         total = next((r for r in view.rows if re.match(r"^((本年|当年)?收入)?(合计|总计)$", norm(view.label_of(r)))), None)
@@ -553,29 +585,14 @@ def table_readings(views: list[TableView], doc_kind: str) -> tuple[Collector, li
         if kind in ("summary", "fiscal_summary"):
             _summary(view, out, doc_kind, labels, fiscal_only=kind == "fiscal_summary")
         elif kind == "income":
-            row = view.total_row()
-            carry = _first_col(view, r"^(上年结转|年初结转)", top=True)
-            carry_stated = row is not None and carry is not None and row.numbers[carry].value not in (None, Decimal(0))
-            general = r"^(一般公共预算(财政)?拨款|公共财政拨款)"
-            specs = [
-                ("income_general_budget", general, "top"),
-                ("income_gov_fund", r"^政府性基金", "top"),
-                ("income_other", r"^其他收入$", "top"),
-                ("income_carryover", r"^(上年结转|年初结转)", "top"),
-            ]
-            if not carry_stated:
-                specs.insert(0, ("income_total", r"^(总计|合计)$", "top"))
-            if _first_col(view, general, top=True) is None:  # sources as rows, not columns
+            if _income_columns(view, out) is None:  # sources as rows, not columns
                 _income_rows(view, out)
-            else:
-                _by_columns(view, out, specs)
         elif kind == "expenditure":
-            _by_columns(view, out, [
-                ("expenditure_total", r"^(总计|合计)$", "top"),
-                ("expenditure_basic", r"^基本支出", "top"),
-                ("expenditure_project", r"^项目支出", "top"),
-                (EXPENDITURE_OTHER, r"^(其他支出|单位预留机动)", "top"),  # 单位预留机动经 / 费: a heading wrapped over two rows
-            ])
+            row = view.total_row()
+            for key in ("expenditure_total", "expenditure_basic", "expenditure_project", EXPENDITURE_OTHER):
+                col = _parent_col(view, _TOP[key])
+                if row is not None and col is not None:
+                    out.cell(key, view, row, col, f"table{view.index}")
         elif kind == "three_public":
             _three_public(view, out, doc_kind)
         elif kind == "performance":
@@ -587,12 +604,9 @@ def table_readings(views: list[TableView], doc_kind: str) -> tuple[Collector, li
         elif kind == "project_list":
             _by_columns(view, out, [("expenditure_project", r"^(总计|资金总额|合计)$", "last")])
         elif kind == "procurement":
-            _by_columns(view, out, [("procurement_total", r"^(总计|合计|金额)$", "last")])
+            _by_columns(view, out, [("procurement_total", RULES["procurement_total"].columns[0], "last")])
         elif kind == "staff":
-            _by_columns(view, out, [
-                ("staff_authorized", r"^编制(人数|数)", "top"),
-                ("staff_actual", r"^实有(在职)?人数", "top"),
-            ])
+            _by_columns(view, out, [(k, RULES[k].columns[0], "top") for k in ("staff_authorized", "staff_actual")])
         else:
             _economic(view, out)
     return out, labels
@@ -650,38 +664,35 @@ _AMT = r"(?P<amt>[0-9０-９][0-9０-９,，.．\s]*?\s*(?:万元|元|万))"
 # between a label and its amount: no digits, no sentence end, and no 增加/减少/比/较/占 (a change, not the figure)
 _GAP = r"(?:(?!增|减|比|较|占)[^\d。；;\n]){0,%d}?"
 # 会议费（款）is a 功能分类 line named like the expense, not the expense itself
-_MEETING, _TRAINING = r"会议费(?![（(][类款项])", r"培训费(?![（(][类款项])"
-_SENTENCES: dict[str, list[tuple[str, str, int]]] = {
-    "income": [
-        ("income_total", r"年初(?:预算数|决算数)(?:为)?|本年收入(?:预算|决算)?(?:合计)?(?:为)?", 3),
-        ("income_general_budget", r"一般公共预算(?:财政)?拨款(?:收入)?|一般公共预算(?:财政拨款)?收入(?:预算)?|公共财政拨款(?:收入)?", 3),
-        ("income_gov_fund", r"政府性基金(?:预算)?(?:财政)?拨款(?:收入)?", 3),
-        ("income_other", r"(?<![税])其他收入", 3),
-        ("income_carryover", r"上年结转(?:和结余)?|年初结转和结余", 3),
-    ],
-    "expenditure": [
-        ("expenditure_total", r"年初(?:预算数|决算数)(?:为)?|本年支出(?:预算|决算)?(?:合计)?(?:为)?", 3),
-        ("expenditure_basic", r"基本支出(?:预算数|决算数)?(?:为)?", 3),
-        ("expenditure_project", r"项目支出(?:预算数|决算数)?(?:为)?", 3),
-        (EXPENDITURE_OTHER, r"单位预留机动经费(?:预算数)?(?:为)?", 3),
-    ],
-    "general_budget": [("income_general_budget", r"一般公共预算(?:财政)?拨款收入|公共财政拨款收入", 3)],
-    "basic": [("expenditure_basic", r"(?:预算数|决算数)(?:为)?", 3), (EXPENDITURE_OTHER, r"单位预留机动经费(?:预算数)?(?:为)?", 3)],
-    "project": [("expenditure_project", r"(?:预算数|决算数)(?:为)?", 3), (EXPENDITURE_OTHER, r"单位预留机动经费(?:预算数)?(?:为)?", 3)],
-    "operating": [("operating_expenses", r"运行经费", 25)],
-    "procurement": [("procurement_total", r"(?:预算数|决算数|预算总额|采购(?:预算)?总额|采购金额)(?:为)?", 3)],
-    "three_public": [
-        ("three_public_total", r"[“”\"‘’']?三公[“”\"‘’']?经费(?:预算数|决算数|支出|预算)?(?:为)?", 3),
-        ("three_public_reception", r"公务接待费", 3),
-        ("three_public_vehicle_purchase", r"公务用车购置费", 3),
-        ("three_public_vehicle_operation", r"公务用车运行(?:维护)?费", 3),
-        (VEHICLE, r"公务用车购置及运行(?:维护)?费", 3),
-        ("three_public_overseas", r"因公出国[（(]境[)）]费(?:用)?", 3),
-        ("meeting_expenses", _MEETING, 6),
-        ("training_expenses", _TRAINING, 6),
-    ],
-    "meeting_training": [("meeting_expenses", _MEETING, 6), ("training_expenses", _TRAINING, 6)],
-}
+# the 说明's sentence forms per section topic: (key, label, gap) from the catalogue, and the
+# amounts read for the checks only
+_SENTENCES: dict[str, list[tuple[str, str, int]]] = {}
+for _rule in FIGURES:
+    for _topic, _label, _gap in _rule.sentences:
+        _SENTENCES.setdefault(_topic, []).append((_rule.key, _label, _gap))
+_SENTENCES["three_public"].append((VEHICLE, r"公务用车购置及运行(?:维护)?费", 3))
+for _topic in ("expenditure", "basic", "project"):
+    _SENTENCES[_topic].append((EXPENDITURE_OTHER, r"单位预留机动经费(?:预算数)?(?:为)?", 3))
+# words just before a label that make its amount another year's or a comparison: 比上年…, 较2025年…
+_COMPARISON = re.compile(r"(比|较|上年|去年|同比|上一年)[^，,。；;\n]{0,8}$")
+_YEAR_BEFORE = re.compile(r"(\d{4})年度?[^，,。；;\n\d]{0,3}$")
+# a final account's figures are 决算数; a 预算 amount in its 说明 is the budget it is compared
+# with (and a 决算 amount in a budget's is last year's). Names of budgets are no such word.
+_OTHER_KIND_WORD = {"final_account": re.compile(r"预算"), "budget": re.compile(r"决算")}
+_BUDGET_NAMES = re.compile(r"一般公共预算|政府性基金预算|国有资本经营预算|预算单位|部门预算|预算执行|预算管理")
+# where a final account's sentence goes on to its 决算数: 支出预算593.46万元，决算数为…
+_FINAL_AMOUNT = re.compile(r"决算(?:数)?(?:为|是)?" + (r"(?:(?!增|减|比|较|占)[^\d。；;\n]){0,3}?") + _AMT)
+
+
+def _other_year_or_kind(before: str, printed: str, doc_kind: str | None, fiscal_year: int | None) -> bool:
+    """Whether an amount is a comparison, another year's, or the other kind's (预算 in a 决算)."""
+    if _COMPARISON.search(before):
+        return True
+    year = _YEAR_BEFORE.search(before)
+    if year and fiscal_year and int(year.group(1)) != fiscal_year:
+        return True
+    word = _OTHER_KIND_WORD.get(doc_kind or "")
+    return bool(word and word.search(_BUDGET_NAMES.sub("", printed)))
 _HEADCOUNTS = [
     ("staff_authorized", re.compile(r"编制(?:人数)?(?:为|共)?\s*(?P<n>\d+)\s*(?:人|名)")),
     ("staff_actual", re.compile(r"实有(?:在职)?人数(?:为|共)?\s*(?P<n>\d+)\s*(?:人|名)")),
@@ -709,14 +720,29 @@ def _sections(flow: Flow) -> list[tuple[str, int, int]]:
     return [s for s in spans if s[2] > s[1]]
 
 
-def text_readings(files: list[ExtractedFile], out: Collector) -> None:
+def _sentence_amount(segment: str, rx: re.Pattern, doc_kind: str | None, fiscal_year: int | None) -> re.Match | None:
+    """The first statement of a label's amount that is this year's and of this kind; a final
+    account's sentence that names the budget first may go on to its 决算数."""
+    for m in rx.finditer(segment):
+        clause_start = max(segment.rfind(c, 0, m.start()) for c in "，,。；;\n") + 1
+        if not _other_year_or_kind(segment[clause_start:m.start()], m.group(0), doc_kind, fiscal_year):
+            return m
+        if doc_kind == "final_account":
+            end = min((i for i in (segment.find(c, m.end()) for c in "。；;\n") if i >= 0), default=len(segment))
+            final = _FINAL_AMOUNT.search(segment, m.end(), end)
+            if final:
+                return final
+    return None
+
+
+def text_readings(files: list[ExtractedFile], out: Collector, doc_kind: str | None = None, fiscal_year: int | None = None) -> None:
     """Readings from the 说明: each section's sentences for the figures that section states."""
     for flow in flows(files):
         for topic, start, end in _sections(flow):
             segment = flow.text[start:end]
             for key, label, gap in _SENTENCES.get(topic, []):
                 rx = re.compile(f"(?:{label})" + (_GAP % gap) + _AMT)
-                m = rx.search(segment)
+                m = _sentence_amount(segment, rx, doc_kind, fiscal_year)
                 if not m:
                     continue
                 amount = find_amounts(m.group("amt"))
@@ -733,10 +759,10 @@ def text_readings(files: list[ExtractedFile], out: Collector) -> None:
                     continue
                 unit = number.unit or "元"
                 out.readings.append(Reading(key, to_yuan(number.value, unit), where, printed, "text", "text", tolerance(number, unit)))
-        for key, rx in _HEADCOUNTS:
-            m = rx.search(flow.text)
-            if m:
-                out.readings.append(Reading(key, int(m.group("n")), flow.where(m.start()), m.group(0), "text", "text"))
+        for key, hrx in _HEADCOUNTS:
+            hm = hrx.search(flow.text)
+            if hm:
+                out.readings.append(Reading(key, int(hm.group("n")), flow.where(hm.start()), hm.group(0), "text", "text"))
 
 
 def unit_errors(views: list[TableView]) -> list[tuple[TableView, Row, int, Number]]:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from parsers.figures import AMOUNT_KEYS, FIGURE_KEYS, HEADCOUNT_KEYS
+from parsers.catalogue import AMOUNT_KEYS, FIGURE_KEYS, HEADCOUNT_KEYS
 from tests.crawlrun import FAST, budgets, export_records
 from tests.portals import build_portals, serve_portals
 

@@ -23,7 +23,7 @@ from archive.export_run import run_export
 from archive.export_tabular import FIGURE_COLUMNS, TABLES, WIDE_COLUMNS, table_rows, write_parquet
 from budgets.progress import Progress
 from index.base import Filters
-from parsers.figures import AMOUNT_KEYS, FIGURE_KEYS, HEADCOUNT_KEYS
+from parsers.catalogue import AMOUNT_KEYS, FIGURE_KEYS, HEADCOUNT_KEYS
 from tests.crawlrun import budgets
 
 FRICTIONLESS = str(Path(sys.executable).with_name("frictionless"))

@@ -8,7 +8,7 @@ import click
 
 from archive.export import RECORD_FIELDS
 from budgets.cli import cli
-from parsers.figures import FIGURE_KEYS
+from parsers.catalogue import FIGURE_KEYS
 from tests.paths import REPO
 
 RECORD = (REPO / "docs" / "record.md").read_text(encoding="utf-8")

@@ -27,7 +27,7 @@ from budgets.web.app import make_app
 from budgets.web.browse import BROWSE_NAME, ensure_browse_db
 from budgets.web.labels import FIGURE_LABELS
 from index import open_backend
-from parsers.figures import FIGURE_KEYS
+from parsers.catalogue import FIGURE_KEYS
 
 REPO = Path(__file__).resolve().parent.parent
 PDF = b"%PDF-1.4\n% a stand-in for the archived PDF\n"

@@ -26,7 +26,7 @@ from archive.export import build_record
 from budgets.web.labels import figure_label, is_headcount
 from budgets.web.readonly import ReadOnlyArchiveDB, connect_ro
 from parsers.flag_types import flag_label, flag_sentence
-from parsers.figures import FIGURE_KEYS
+from parsers.catalogue import FIGURE_KEYS
 
 BROWSE_NAME = "browse.db"
 FORMAT = "browse-2"  # change when the tables below change, so old files are rebuilt

@@ -7,29 +7,8 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from parsers.figures import HEADCOUNT_KEYS
+from parsers.catalogue import FIGURE_LABELS, HEADCOUNT_KEYS
 
-FIGURE_LABELS = {
-    "income_total": "本年收入合计",
-    "income_general_budget": "一般公共预算拨款",
-    "income_gov_fund": "政府性基金预算拨款",
-    "income_other": "其他收入",
-    "income_carryover": "上年结转 / 年初结转和结余",
-    "expenditure_total": "本年支出合计",
-    "expenditure_basic": "基本支出",
-    "expenditure_project": "项目支出",
-    "three_public_total": "“三公”经费",
-    "three_public_overseas": "因公出国（境）费",
-    "three_public_vehicle_purchase": "公务用车购置费",
-    "three_public_vehicle_operation": "公务用车运行维护费",
-    "three_public_reception": "公务接待费",
-    "operating_expenses": "机关运行经费",
-    "procurement_total": "政府采购",
-    "meeting_expenses": "会议费",
-    "training_expenses": "培训费",
-    "staff_authorized": "编制人数",
-    "staff_actual": "实有人数",
-}
 METADATA_LABELS = {"index_no": "索引号", "publisher": "发布机构", "publish_date": "发布日期", "doc_no": "文号",
                    "source": "信息来源"}
 KIND_LABELS = {"budget": "部门预算", "final_account": "部门决算"}

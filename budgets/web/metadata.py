@@ -6,7 +6,7 @@ of each column (元, 人) is stated in its description instead.
 from __future__ import annotations
 
 from budgets.web.labels import FIGURE_LABELS, is_headcount
-from parsers.figures import FIGURE_KEYS
+from parsers.catalogue import FIGURE_KEYS
 
 CONTRACT_NOTE = ("Amounts are yuan (元), numbers that sort as numbers, converted exactly from 万元 where the source "
                  "printed 万元; the exact decimal text is in `budgets export`.")
