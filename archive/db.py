@@ -320,6 +320,12 @@ class ArchiveDB:
                 return "duplicate"
             version = existing[2] if existing else 0
             outcome = "unchanged" if existing and existing[1] == doc["fingerprint"] else ("revised" if existing else "new")
+            if outcome == "revised" and self._only_completes(doc["id"], version, files):
+                # files that could not be fetched before now are: the same version, now complete
+                conn.execute("update document_versions set fingerprint = ?, files = ? where document_id = ? "
+                             "and version = ?", [doc["fingerprint"], json.dumps(files, ensure_ascii=False),
+                                                 doc["id"], version])
+                outcome = "unchanged"
             if outcome != "unchanged":
                 version += 1
                 self.insert_row("document_versions", {"document_id": doc["id"], "version": version,
@@ -331,6 +337,16 @@ class ArchiveDB:
             for pos, f in enumerate(files):
                 self.insert_row("document_files", {**f, "document_id": doc["id"], "position": pos}, "OR REPLACE")
         return outcome
+
+    def _only_completes(self, doc_id: str, version: int, files: list[dict]) -> bool:
+        """The new files are the version's own, with bytes now where it had none (a file never
+        fetched is not a version: a full disk or an outage must not make a revision)."""
+        row = self.db.execute("select files from document_versions where document_id = ? and version = ?",
+                              [doc_id, version]).fetchone()
+        before = {f["url"]: f.get("sha256") for f in json.loads(row[0] or "[]")} if row else {}
+        now = {f["url"]: f.get("sha256") for f in files}
+        return (before.keys() == now.keys() and any(sha is None for sha in before.values())
+                and all(sha is None or sha == now[url] for url, sha in before.items()))
 
     def page_gone(self, url: str) -> str | None:
         """A document's page now answers 404/410: mark it; a document with no page left is withdrawn."""
