@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 from warcio.archiveiterator import ArchiveIterator
 
 from archive import Archive
-from archive.db import now_iso
+from archive.db import now_iso, record_checksum
 from archive.warc import WARC_DIR
 from crawler.session import host_key, is_private_address, private_rule
 from index.sync import converge, index_gaps
@@ -68,6 +68,7 @@ class VerifyReport:
     warc_files: int = 0
     warc_records: int = 0
     pending_warc: int = 0  # fetches with a body not yet written to a WARC file (the next checkpoint writes them)
+    parse_records: int = 0  # stored parse records that match their checksum
     indexed: int | None = None  # disclosures found in the search index as the archive has them (None: not checked)
     database: str = ""
     problems: list[Problem] = field(default_factory=list)
@@ -130,6 +131,7 @@ class Verifier:
 
     def run(self) -> VerifyReport:
         self.report.database = self._integrity()
+        self._check_parse_checksums()
         on_disk = self._check_blob_files()
         bad_blobs = self._check_references(on_disk)
         from_warc = self._check_warcs({p.subject for p in bad_blobs})
@@ -146,6 +148,18 @@ class Verifier:
     def _integrity(self) -> str:
         rows = self.db.db.execute("PRAGMA integrity_check").fetchall()
         return "; ".join(r[0] for r in rows)[:500]
+
+    def _check_parse_checksums(self) -> None:
+        """Every stored parse record still hashes to the checksum written with it."""
+        for row in self.db.query("select document_id, record, checksum from parses where record is not null"):
+            if row["checksum"] is None:
+                self.report.add("parse without checksum", row["document_id"], "stored before checksums; "
+                                "`budgets reparse` writes one", corrupt=False)
+            elif record_checksum(row["record"]) != row["checksum"]:
+                self.report.add("corrupt parse record", row["document_id"], "its record no longer matches its "
+                                "checksum; `budgets reparse` parses it again from the archived files")
+            else:
+                self.report.parse_records += 1
 
     # -- blobs --------------------------------------------------------------------
     def _check_blob_files(self) -> dict[str, str]:
@@ -379,7 +393,7 @@ def verify_archive(data_dir: Path, repair: bool = False, refetch: Refetch = http
 
 def format_report(report: VerifyReport) -> str:
     lines = [
-        f"Database: {report.database}",
+        f"Database: {report.database}; {report.parse_records} parse records match their checksums",
         f"Blobs: {report.blob_files} files, {report.blob_bytes} bytes hashed; {report.references} blobs referenced",
         f"WARC: {report.warc_files} files, {report.warc_records} records; "
         f"{report.pending_warc} fetches waiting for the next checkpoint",

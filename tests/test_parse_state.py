@@ -80,3 +80,20 @@ def test_exports_say_what_is_not_parsed_yet_and_can_leave_it_out(tmp_path):
     package = json.loads((tmp_path / "datapackage.json").read_text())
     fields = {f["name"]: f for f in package["resources"][0]["schema"]["fields"]}
     assert fields["parse_status"]["constraints"]["enum"] == ["parsed", "not_parsed", "failed", "stale"]
+
+
+def test_verify_catches_a_figure_changed_in_archive_db(copy):
+    data = copy
+    record = _richest(export_records(data))
+    key, value = next(iter(record["figures"].items()))
+    wrong = value[:-4] + str((int(value[-4]) + 1) % 10) + value[-3:]  # one digit off, as a flipped byte makes it
+    assert "Archive intact." in budgets("verify", data=data).stdout
+    with sqlite3.connect(data / "archive.db") as db:
+        db.execute("update parses set record = replace(record, ?, ?) where document_id = ?",
+                   [f'"{key}": "{value}"', f'"{key}": "{wrong}"', record["id"]])
+        assert db.execute("pragma integrity_check").fetchone()[0] == "ok"  # SQLite's own check cannot see it
+    out = budgets("verify", data=data, check=False)
+    assert out.returncode == 1 and f"corrupt parse record: {record['id']}" in out.stdout
+    budgets("reparse", data=data)
+    assert {r["id"]: r for r in export_records(data)}[record["id"]]["figures"][key] == value
+    assert "Archive intact." in budgets("verify", data=data).stdout
