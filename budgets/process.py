@@ -18,6 +18,7 @@ from archive import Archive
 from archive.parse_status import DOCUMENT_ERROR, input_fingerprint
 from budgets.progress import Progress
 from crawler.discovery.article import parse_article
+from crawler.discovery.disposition import filename_from_headers
 from crawler.discovery.encoding import decode_html
 from index.sync import converge, index_records, rebuild
 from parsers.disclosure import parse_disclosure
@@ -39,6 +40,15 @@ class ProcessReport:
 def _page_sha(archive: Archive, url: str) -> str | None:
     state = archive.db.url_state(url)
     return state["sha256"] if state else None
+
+
+def _file_name(archive: Archive, f: dict) -> str:
+    """The name a file was served under, read from its archived fetch as the crawl reads it: an
+    archive resumed before that was fixed holds a mis-decoded name (mojibake) in document_files."""
+    row = archive.db.db.execute("select headers from fetches where url = ? and sha256 = ? and headers is not null "
+                                "order by id desc limit 1", [f["url"], f["sha256"]]).fetchone()
+    served = filename_from_headers(json.loads(row[0]), f["url"]) if row else None
+    return served or f["filename"] or f["url"].rsplit("/", 1)[-1] or f["sha256"][:12]
 
 
 def article_body(page_html: bytes, url: str) -> bytes:
@@ -64,8 +74,7 @@ def extract_document(archive: Archive, doc: dict, files: list[dict]) -> tuple[li
     for f in files:
         if not f["sha256"] or not archive.blobs.exists(f["sha256"]):
             continue
-        name = f["filename"] or f["url"].rsplit("/", 1)[-1] or f["sha256"][:12]
-        result = read_file_isolated(name, archive.blobs.get(f["sha256"]))
+        result = read_file_isolated(_file_name(archive, f), archive.blobs.get(f["sha256"]))
         result.sha256 = f["sha256"]
         extracted.append(result)
     return extracted, context
@@ -165,7 +174,7 @@ def parse_local_files(paths: list[Path]) -> dict:
         extracted.append(result)
         files.append({"url": path.resolve().as_uri(), "sha256": result.sha256, "content_type": None,
                       "bytes": len(data), "format": result.format,
-                      **({"error": result.error} if result.error else {})})
+                      **({"error": result.problem} if result.problem else {})})
     # no article title: a file name is the downloader's guess, never evidence of what the file is
     parsed = parse_disclosure(extracted, Context())
     record = {

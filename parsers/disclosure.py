@@ -72,5 +72,5 @@ def parse_disclosure(files: list[ExtractedFile], context: Context) -> dict:
         "text": full_text(readable),
         "parser_version": PARSER_VERSION,
         "formats": {f.name: f.format for f in files},
-        "errors": [{"file": f.name, "error": f.error} for f in files if f.error],
+        "errors": [{"file": f.name, "error": f.problem} for f in files if f.problem],
     }

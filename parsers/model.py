@@ -62,6 +62,13 @@ class ExtractedFile:
     ocr: bool = False
     error: str | None = None  # set when the file could not be read; the rest of the disclosure goes on
     warnings: list[str] = field(default_factory=list)
+    # parts left unread (pages past a limit): what was read is used, and the record's errors say what was not
+    omitted: list[str] = field(default_factory=list)
+
+    @property
+    def problem(self) -> str | None:
+        """What the record's errors say of this file: why it could not be read, or what of it was not."""
+        return self.error or ("read in part: " + "; ".join(self.omitted) if self.omitted else None)
 
     @property
     def text(self) -> str:

@@ -58,3 +58,23 @@ def test_parse_shows_each_flag_with_its_chinese_label_and_sentence(tmp_path):
     flags = human.split("Flags:")[1]
     assert "malformed_number 数字无法识读 operating_expenses" in flags
     assert "数字印刷有误（如“260..27”），无法确定其值。" in flags
+
+
+def test_parse_json_says_which_pages_of_a_long_pdf_were_not_read(tmp_path):
+    many = cache.bad_inputs()["many_pages"]
+    record = json.loads(budgets("parse", str(many), "--json", data=tmp_path).stdout)
+    (f,) = record["files"]
+    assert f["format"] == "pdf"
+    assert f["error"] == "read in part: PDF has 2000 pages; only the first 300 were read"
+    assert "page 300 of the appendix" in record["text"] and "page 301 " not in record["text"]
+
+
+def test_parse_json_names_a_decompression_bomb(tmp_path):
+    from tests.docgen.badgen import flate_bomb_pdf
+
+    bomb = tmp_path / "2021年部门预算.pdf"
+    flate_bomb_pdf(bomb)
+    record = json.loads(budgets("parse", str(bomb), "--json", data=tmp_path, timeout=600).stdout)
+    (f,) = record["files"]
+    assert "decompression bomb" in f["error"] and "memory limit" in f["error"], f["error"]
+    assert "no text or tables found" not in f["error"]

@@ -17,7 +17,7 @@ MAX_ZIP_MEMBERS = 2000
 MAX_UNZIPPED_BYTES = 200 * 1024 * 1024  # all members of one Office file together
 MAX_ZIP_RATIO = 200  # uncompressed / compressed, per member of more than 1 MiB
 
-UNIT_RE = re.compile(r"单位\s*[:：][^万元\n]{0,6}?(万元|元)")  # also 单位：人、万元
+UNIT_RE = re.compile(r"单位(?:\s*[:：][^万元\n]{0,6}?|[ \t]+)(万元|元)")  # also 单位：人、万元, and 单位 万元 (colon lost)
 FOOTER_RE = re.compile(r"^第\s*(&P|\d+)\s*页\s*[，,]?\s*共\s*(&N|\d+)\s*页$")
 PAGE_NUMBER_RE = re.compile(r"^[-—–\s]*(第\s*)?\d+\s*(页)?[-—–\s]*$|^\d+\s*/\s*\d+$")
 AMOUNT_RE = re.compile(r"-?\d[\d,，\s]*(\.\s*\d+)?")
@@ -35,8 +35,12 @@ OUT_OF_MEMORY_MARKERS = ("bad_alloc", "failed to map segment", "Cannot allocate 
 
 
 def out_of_memory(exc: BaseException) -> bool:
-    """Whether a library's exception is an allocation failure (C++ bad_alloc, mmap refused)."""
-    return isinstance(exc, MemoryError) or any(m in str(exc) for m in OUT_OF_MEMORY_MARKERS)
+    """Whether a library's exception is an allocation failure (C++ bad_alloc, mmap refused), also
+    when wrapped: pdfplumber's PdfminerException carries zlib's MemoryError in its arguments."""
+    if isinstance(exc, MemoryError) or any(m in str(exc) for m in OUT_OF_MEMORY_MARKERS):
+        return True
+    inner = [exc.__cause__, exc.__context__, *(a for a in exc.args if isinstance(a, BaseException))]
+    return any(out_of_memory(e) for e in inner if e is not None and e is not exc)
 
 
 def clean_cell(value: object) -> str:

@@ -195,7 +195,7 @@ class PdfReader:
             return
         self.result.pages = len(pages)
         if len(pages) > common.MAX_PAGES:
-            self.result.warnings.append(f"PDF has {len(pages)} pages; only the first {common.MAX_PAGES} were read")
+            self.result.omitted.append(f"PDF has {len(pages)} pages; only the first {common.MAX_PAGES} were read")
         for number, page in enumerate(pages[: common.MAX_PAGES], start=1):
             try:
                 self._read_page(number, page)
@@ -205,7 +205,8 @@ class PdfReader:
                 self.result.warnings.append(f"page {number}: OCR unavailable: {exc}")
             except Exception as exc:  # one broken page must not lose the others
                 if common.out_of_memory(exc):  # the worker's limit: the file fails, see parsers.isolation
-                    raise MemoryError(str(exc)[:200]) from exc
+                    raise MemoryError(f"page {number} does not fit in memory once decompressed, "
+                                      f"a decompression bomb or a monstrous page: {_reason(exc)}") from exc
                 log.warning("%s page %d: %s", self.name, number, exc)
                 self.result.warnings.append(f"page {number} unreadable: {_reason(exc)}")
             finally:
@@ -317,7 +318,7 @@ class PdfReader:
     def _take_ocr_page(self, number: int) -> bool:
         if self.ocr_pages >= common.MAX_OCR_PAGES:
             if self.ocr_pages == common.MAX_OCR_PAGES:
-                self.result.warnings.append(f"OCR stopped after {common.MAX_OCR_PAGES} pages; pages from {number} on were not OCRed")
+                self.result.omitted.append(f"OCR stopped after {common.MAX_OCR_PAGES} pages; pages from {number} on were not OCRed")
                 self.ocr_pages += 1
             return False
         self.ocr_pages += 1

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import zipfile
+import zlib
 from pathlib import Path
 
 from reportlab.lib.pagesizes import A4
@@ -25,6 +26,29 @@ def many_pages_pdf(path: Path, pages: int = 2000) -> None:
         pdf.drawString(72, 720, f"page {n} of the appendix")
         pdf.showPage()
     pdf.save()
+
+
+def flate_bomb_pdf(path: Path, megabytes: int = 2048) -> None:
+    """A one-page PDF whose content stream is a few MB compressed and `megabytes` MB inflated."""
+    chunk = zlib.compressobj(9)
+    stream = chunk.compress(b"BT /F1 12 Tf 72 712 Td (2021) Tj ET\n")
+    blank = b" " * (1024 * 1024)
+    stream += b"".join(chunk.compress(blank) for _ in range(megabytes)) + chunk.flush()
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+               b"/Resources << /Font << /F1 5 0 R >> >> >>",
+               b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
+               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    path.write_bytes(bytes(out))
 
 
 def zip_bomb(path: Path, member: str, size: int) -> None:
