@@ -184,7 +184,8 @@ class ArchiveDB:
         """Open a run; return (run id, id of the unfinished run it resumes, if any)."""
         key = json.dumps(sorted(start_urls), ensure_ascii=False)
         unfinished = self.db.execute(
-            "select id, resumed_from from runs where status = 'running' and start_urls = ? order by id desc limit 1",
+            "select id, resumed_from from runs where status in ('running', 'stopped') and start_urls = ? "
+            "order by id desc limit 1",
             [key],
         ).fetchone()
         # a run killed while resuming a killed run resumes the whole chain, from its first run
@@ -215,10 +216,11 @@ class ArchiveDB:
         with self.tx() as conn:
             conn.execute("update runs set stats = ? where id = ?", [json.dumps(stats, ensure_ascii=False), run_id])
 
-    def finish_run(self, run_id: int, stats: dict) -> None:
+    def finish_run(self, run_id: int, stats: dict, status: str = "finished") -> None:
+        """Close a run: "finished", or "stopped" (by a signal: the next run with its start URLs resumes it)."""
         with self.tx() as conn:
-            conn.execute("update runs set finished_at = ?, status = 'finished', stats = ? where id = ?",
-                         [now_iso(), json.dumps(stats, ensure_ascii=False, default=str), run_id])
+            conn.execute("update runs set finished_at = ?, status = ?, stats = ? where id = ?",
+                         [now_iso(), status, json.dumps(stats, ensure_ascii=False, default=str), run_id])
 
     # -- fetches and bodies ---------------------------------------------------
     def record_fetch(self, row: dict, blob_path: str | None = None) -> int:
@@ -245,6 +247,14 @@ class ArchiveDB:
 
     def url_state(self, url: str) -> dict | None:
         rows = list(self.db.query("select * from urls where url = ?", [url]))
+        return rows[0] if rows else None
+
+    def gone_since(self, url: str, run_id: int) -> dict | None:
+        """The last 404 or 410 answer for `url` in run `run_id` or later, as a URL state: what a
+        resumed run answers with instead of asking again."""
+        rows = list(self.db.query(
+            "select url, final_url, status, sha256, headers, role from fetches where url = ? and run_id >= ? "
+            "and status in (404, 410) and sha256 is not null order by id desc limit 1", [url, run_id]))
         return rows[0] if rows else None
 
     def touch_url(self, url: str, run_id: int) -> None:
@@ -295,6 +305,9 @@ class ArchiveDB:
     def document_for_url(self, url: str) -> str | None:
         row = self.db.execute("select document_id from document_pages where url = ?", [url]).fetchone()
         return row[0] if row else None
+
+    def document_exists(self, doc_id: str) -> bool:
+        return self.db.execute("select 1 from documents where id = ?", [doc_id]).fetchone() is not None
 
     def document_by_fingerprint(self, fingerprint: str) -> str | None:
         row = self.db.execute("select id from documents where fingerprint = ? order by first_seen limit 1",

@@ -153,9 +153,16 @@ def crawl(urls, portals_file, delay, concurrency, settings, verbose, no_process,
     hold_writer_lock(data_dir)
     run_id = run_crawl(data_dir, start_urls, overrides)
     db = ArchiveDB(data_dir / "archive.db")
-    click.echo(format_summary(run_summary(db, run_id)))
+    summary = run_summary(db, run_id)
+    click.echo(format_summary(summary))
+    if not any(summary[k] for k in ("pages_fetched", "files_fetched", "served_from_archive", "not_modified")):
+        raise click.ClickException("nothing at all could be archived: every start page failed (the errors above "
+                                   "say why; check the URLs and the network)")
     if no_process:
         refresh_if_served(data_dir)
+    if db.db.execute("select status from runs where id = ?", [run_id]).fetchone()[0] == "stopped":
+        raise click.ClickException("the crawl was stopped before its end; the same `budgets crawl` resumes it "
+                                   "(nothing archived is fetched again), then parses and indexes")
     if not no_process:
         _process_and_report(data_dir, force=False)
 

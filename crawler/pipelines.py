@@ -3,7 +3,8 @@
 Documents are identified here: a page already known keeps its document; a page whose
 files (or, for inline disclosures, whose text) match a known document's fingerprint is a
 duplicate publication of it; anything else is a new document whose id derives from the
-first page it was seen on, so re-crawls and re-parses keep the id.
+files' content (or text), so re-crawls, re-parses and crawls that meet its pages in another
+order give it the same id.
 """
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
+
+from scrapy import signals
 
 from crawler.items import AttachmentResult, DocumentItem, PageGoneItem, PageItem
 from crawler.session import CrawlSession
@@ -26,8 +29,16 @@ def document_fingerprint(item: DocumentItem) -> str:
     return hashlib.sha256(basis.encode("utf-8")).hexdigest()
 
 
-def document_id(first_url: str) -> str:
-    return hashlib.sha256(first_url.encode("utf-8")).hexdigest()[:20]
+def document_id(fingerprint: str, page_url: str, taken: Callable[[str], bool]) -> str:
+    """A new disclosure's id, from what it publishes (its fingerprint) rather than from the page it
+    was first seen on, so crawls that meet its pages in another order give it the same id. Should
+    that id be taken already (another disclosure once had these files), the page's URL is mixed in.
+    Ids once assigned are never recomputed: a known page keeps its document (and older archives'
+    ids, made from the first page's URL, stay as they are)."""
+    doc_id = hashlib.sha256(f"disclosure:{fingerprint}".encode("utf-8")).hexdigest()[:20]
+    if taken(doc_id):
+        doc_id = hashlib.sha256(f"disclosure:{fingerprint}:{page_url}".encode("utf-8")).hexdigest()[:20]
+    return doc_id
 
 
 class ArchiveWriter:
@@ -71,7 +82,7 @@ class ArchiveWriter:
             doc_id = db.document_by_fingerprint(fingerprint)
             role = "duplicate" if doc_id else "detail"
         if doc_id is None:
-            doc_id = document_id(item.page_url)
+            doc_id = document_id(fingerprint, item.page_url, db.document_exists)
         else:
             pages = db.document_pages(doc_id)
             role = next((p["role"] for p in pages if p["url"] == item.page_url), role)
@@ -105,18 +116,21 @@ class ArchivePipeline:
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler)
+        pipeline = cls(crawler)
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
 
     def process_item(self, item):
         if self._writer is None:
-            session = CrawlSession.of(self.crawler)
+            session = CrawlSession.local(self.crawler)
             self._writer = ArchiveWriter(session.db, session.run_id,
                                          self.crawler.settings.getdict("BUDGETS_PORTAL_REGIONS"),
                                          self.crawler.stats.inc_value)
         self._writer.write(item)
         return item
 
-    def close_spider(self):
+    def spider_closed(self, spider, reason: str) -> None:
+        """End the run; a crawl stopped by SIGINT or SIGTERM ("shutdown") is left to be resumed."""
         session = getattr(self.crawler, "_budgets_session", None)
         if session is not None:
-            session.close(self.crawler.stats.get_stats())
+            session.close(self.crawler.stats.get_stats(), stopped=reason == "shutdown")

@@ -1,9 +1,10 @@
 """The archive as one crawl process sees it: the run, its hosts, and the resume rule.
 
 One session per Scrapy crawler, shared by the spider, middlewares and pipeline. The spider
-and middlewares use only the methods below (`allows`, `plan`, `store_fetch`, ...), which a
-distributed worker's `crawler.distributed.session.RedisSession` provides too: there the
-archive is reached through Redis and a single ingest writer instead of archive.db.
+and middlewares use only the methods of `crawler.session_interface.Session` (`allows`, `plan`,
+`store_fetch`, ...), which a distributed worker's `crawler.distributed.session.RedisSession`
+provides too: there the archive is reached through Redis and a single ingest writer instead
+of archive.db. Only the local pipeline uses the rest (`db`, `run_id`, `close`).
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from archive import Archive
+from crawler.session_interface import Session
 
 # Roles of archived URLs that a later pass answers from the archive while they are fresh
 # (checked less than BUDGETS_REVALIDATE_AFTER seconds ago): article pages and attachments
@@ -150,7 +152,7 @@ class CrawlSession:
         self.closed = False
 
     @classmethod
-    def of(cls, crawler) -> "CrawlSession":
+    def of(cls, crawler) -> Session:
         """The crawler's session, created on first use from its settings and spider arguments:
         a `RedisSession` for a distributed worker (BUDGETS_REDIS_URL set), else a local one."""
         session = getattr(crawler, "_budgets_session", None)
@@ -166,7 +168,17 @@ class CrawlSession:
                               settings.getfloat("BUDGETS_REVALIDATE_AFTER", 7 * 86400),
                               settings.get("BUDGETS_ALLOW_PRIVATE", "auto"),
                               settings.getdict("BUDGETS_EXCLUDE"))
+            if not isinstance(session, Session):
+                raise TypeError(f"{type(session).__name__} lacks part of crawler.session_interface.Session")
             crawler._budgets_session = session
+        return session
+
+    @classmethod
+    def local(cls, crawler) -> "CrawlSession":
+        """The session of a local crawl, for the parts only it has (the archive pipeline)."""
+        session = cls.of(crawler)
+        if not isinstance(session, CrawlSession):
+            raise TypeError(f"a local crawl's session is wanted here, not a {type(session).__name__}")
         return session
 
     # -- what the crawl may fetch -------------------------------------------------
@@ -185,6 +197,11 @@ class CrawlSession:
         state = self.db.url_state(url)
         replayed = bool(state) and self.resumed_from is not None and state["last_run_id"] is not None \
             and state["last_run_id"] >= self.resumed_from
+        if not state and self.resumed_from is not None:
+            # a 404 or 410 the interrupted run already had is its answer, not a reason to ask again
+            gone = self.db.gone_since(url, self.resumed_from)
+            if gone and self.blobs.exists(gone["sha256"]):
+                return "resume", gone
         return plan_from_state(state, self.blobs.exists, replayed, self.revalidate_after)
 
     # -- what the archive is told ------------------------------------------------------
@@ -256,11 +273,12 @@ class CrawlSession:
             return f"{type(exc).__name__}: {exc}"
         return None
 
-    def close(self, stats: dict) -> None:
+    def close(self, stats: dict, stopped: bool = False) -> None:
+        """End the run; one `stopped` before its end (SIGINT, SIGTERM) is resumed by the next."""
         if self.closed:
             return
         error = self._checkpoint()
         if error:
             stats = {**stats, "budgets/warc_checkpoint_error": error}
-        self.db.finish_run(self.run_id, stats)
+        self.db.finish_run(self.run_id, stats, "stopped" if stopped else "finished")
         self.closed = True

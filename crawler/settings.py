@@ -18,9 +18,17 @@ AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 DOWNLOAD_TIMEOUT = 60
 
+# robots.txt is read up to this many bytes (Google's 500 KiB); the cut is recorded.
+BUDGETS_MAX_ROBOTSTXT = 500 * 1024
+
 # Disclosure tables are rarely beyond tens of MB; refuse monsters and record the refusal.
 DOWNLOAD_MAXSIZE = 200 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 50 * 1024 * 1024
+
+# A page with more links than this has only its first ones followed, and a crawl process asks for
+# at most this many pages; each cap is recorded (in the fetch log, with the page) when hit.
+BUDGETS_MAX_LINKS_PER_PAGE = 5000
+BUDGETS_MAX_PAGES = 200_000
 
 # A breadth-first crawl finds column pages before deep archives; depth bounds calendar pagers.
 DEPTH_LIMIT = 8
@@ -32,6 +40,11 @@ RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_AFTER_MAX_SECONDS = 300
 RETRY_BACKOFF_BASE = 1.0
+# a request that fails for good is recorded in the archive with its reason: a warning, not a crawl error
+RETRY_GIVE_UP_LOG_LEVEL = "WARNING"
+# A host whose Retry-After asks for a longer pause than this many seconds is set aside for the
+# rest of the run (recorded with the reason; a later pass asks again) instead of holding the crawl.
+BUDGETS_MAX_RETRY_AFTER = 300
 
 REDIRECT_MAX_TIMES = 10
 COOKIES_ENABLED = False
@@ -43,7 +56,9 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.retry_after.RetryAfterMiddleware": 550,
     "crawler.middlewares.archive.ArchiveMiddleware": 585,
+    "crawler.middlewares.robots_cap.RobotsTxtCapMiddleware": 590,
     "crawler.middlewares.host_limit.HostLimitMiddleware": 950,
+    "crawler.middlewares.set_aside.SetAsideMiddleware": 960,
 }
 
 ITEM_PIPELINES = {

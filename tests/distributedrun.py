@@ -14,7 +14,7 @@ from pathlib import Path
 
 import redis
 
-from tests.crawlrun import BUDGETS, REPO
+from tests.crawlrun import BUDGETS, REPO, assert_clean_log
 from tests.services import end_process
 
 # workers: no politeness delay against the instant fixture portals; a short heartbeat so a
@@ -23,10 +23,14 @@ WORKER_FAST = ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY_JITTER=
 
 
 class DistributedCrawl:
-    """Workers and one ingest writer on `redis_url`, archiving into `data`."""
+    """Workers and one ingest writer on `redis_url`, archiving into `data`.
 
-    def __init__(self, redis_url: str, data: Path, logs: Path) -> None:
+    `stop()` fails the test when a worker, the writer or the crawl logged an error or a
+    traceback, other than the `expected_errors` the test names."""
+
+    def __init__(self, redis_url: str, data: Path, logs: Path, expected_errors: tuple[str, ...] = ()) -> None:
         self.redis_url = redis_url
+        self.expected_errors = expected_errors
         self.data = data
         self.logs = logs
         self.logs.mkdir(parents=True, exist_ok=True)
@@ -63,6 +67,7 @@ class DistributedCrawl:
                               cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout)
         if proc.returncode != 0:
             raise AssertionError(f"budgets crawl failed:\n{proc.stdout}\n{proc.stderr}\n{self.tail_logs()}")
+        assert_clean_log(proc.stderr, self.expected_errors, "budgets crawl --redis")
         return proc
 
     def stats(self) -> dict[str, int]:
@@ -108,9 +113,12 @@ class DistributedCrawl:
                 proc.wait(timeout=timeout)
 
     def stop(self) -> None:
+        """End every process, then check their logs."""
         for proc in [*self.workers, self.ingest]:
             if proc is not None:
                 end_process(proc)
+        for path in sorted(self.logs.glob("*.log")):
+            assert_clean_log(path.read_text(errors="replace"), self.expected_errors, path.name)
 
     def tail_logs(self, lines: int = 30) -> str:
         out = []

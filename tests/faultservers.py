@@ -173,6 +173,25 @@ def drip(total: int = 1000) -> Route:
     return route
 
 
+def endless_body(ctype: str = "application/pdf") -> Route:
+    """A body without Content-Length that never ends: 64 kB chunks until the client hangs up
+    (or DRIP_MAX_SECONDS pass)."""
+    def route(h: FaultHandler, q) -> None:
+        h.send_response(200)
+        h.send_header("Content-Type", ctype)
+        h.send_header("Connection", "close")
+        h.end_headers()
+        chunk = b"%PDF-1.4\n" + b"0" * 65_527
+        deadline = time.monotonic() + DRIP_MAX_SECONDS
+        try:
+            while time.monotonic() < deadline:
+                h.wfile.write(chunk)
+        except OSError:
+            pass
+        h.close_connection = True
+    return route
+
+
 def calendar(start: date) -> Route:
     """A day page that always links the next day (`?date=`), and an `index_N` that always links the next."""
     def route(h: FaultHandler, q) -> None:

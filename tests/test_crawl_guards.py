@@ -146,3 +146,51 @@ def test_host_concurrency_limit_holds_without_a_delay(tmp_path):
         budgets("crawl", *starts, "--delay", "0", "--concurrency", "2", "-s", "AUTOTHROTTLE_ENABLED=False",
                 "--no-process", data=tmp_path)
         assert [s.log.max_active for s in servers] == [2, 2]  # reached, never passed
+
+
+def test_links_per_page_and_pages_per_crawl_are_capped_and_recorded(tmp_path):
+    from tests.faultservers import ROBOTS, FaultServer, file, page
+
+    huge = "".join(f'<li><a href="/p/{n}.html">第{n}条</a></li>' for n in range(100_000))
+
+    def child(h, q) -> None:  # each page links three more, on another path
+        n = h.path.rsplit("/", 1)[-1].split(".")[0]
+        h.send(200, ("<html><body>" + "".join(f'<a href="/q/{n}-{k}.html">更多</a>' for k in range(3))
+                     + "</body></html>").encode("utf-8"))
+
+    routes = {"/robots.txt": file(ROBOTS, "text/plain"), "/": page('<a href="/huge.html">工作动态</a>'),
+              "/huge.html": page(f"<html><body><ul>{huge}</ul></body></html>")}
+    with FaultServer("127.0.0.3", routes, prefixes={"/p/": child, "/q/": page("<p>动态</p>")}) as server:
+        budgets("crawl", server.base_url + "/", *FAST, "--no-process", "-s", "BUDGETS_MAX_LINKS_PER_PAGE=300",
+                "-s", "BUDGETS_MAX_PAGES=400", data=tmp_path, timeout=300)
+        paths = [p for p, _ in server.hits()]
+    assert len([p for p in paths if p.startswith("/p/")]) == 300  # the first 300 links of the huge page
+    assert len([p for p in paths if p.startswith(("/p/", "/q/", "/huge"))]) == 400  # 900 were linked
+    with sqlite3.connect(tmp_path / "archive.db") as db:
+        errors = dict(db.execute("select url, error from fetches where error like '%capped%'"))
+    assert errors.pop(server.base_url + "/huge.html") == (
+        "links capped: the page has 100000 links, only the first 300 (BUDGETS_MAX_LINKS_PER_PAGE) were followed")
+    (pages_capped,) = errors.values()
+    assert pages_capped == "pages capped: this crawl asked for 400 pages (BUDGETS_MAX_PAGES); links from here on are not followed"
+
+
+def test_a_huge_robots_txt_is_read_up_to_its_cap(tmp_path):
+    from tests.faultservers import FaultServer, file, page
+
+    cap = 500 * 1024  # crawler/settings.py, as Google
+    robots = b"User-agent: *\nDisallow: /early/\n" + b"# padding\n" * 2_000_000 + b"Disallow: /late/\n"
+    routes = {"/robots.txt": file(robots, "text/plain"),
+              "/": page('<a href="/early/x.html">部门预算</a> <a href="/late/x.html">工作动态</a>'),
+              "/late/x.html": page("<p>动态</p>")}
+    with FaultServer("127.0.0.3", routes) as server:
+        budgets("crawl", server.base_url + "/", *FAST, "--no-process", data=tmp_path, timeout=120)
+        paths = {p for p, _ in server.hits()}
+    assert "/early/x.html" not in paths  # a rule inside the cap is obeyed
+    assert "/late/x.html" in paths  # one past it is not seen, as with Google
+    with sqlite3.connect(tmp_path / "archive.db") as db:
+        (error,) = db.execute("select error from fetches where url = ? and error is not null",
+                              [server.base_url + "/robots.txt"]).fetchone()
+        (size,) = db.execute("select bytes from fetches where url = ? and sha256 is not null",
+                             [server.base_url + "/robots.txt"]).fetchone()
+    assert error == f"robots.txt larger than BUDGETS_MAX_ROBOTSTXT ({cap} bytes): only its first {cap} bytes were read"
+    assert size == cap < len(robots)

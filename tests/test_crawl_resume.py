@@ -1,6 +1,7 @@
 """A crawl killed with kill -9 and started again continues: nothing lost, duplicated or re-downloaded."""
 from __future__ import annotations
 
+import json
 import signal
 import sqlite3
 import subprocess
@@ -81,3 +82,138 @@ def test_kill_9_then_resume(tmp_path):
     assert check.returncode == 0, check.stdout + check.stderr
     assert check.stdout.count("> response") + check.stdout.count("> revisit") == with_body
     assert not list((data / "warc").glob("*.tmp"))
+
+
+DOWNFILE = "/module/download/downfile.jsp"
+NAME = "株洲市审计局2021年部门预算公开"  # served only in Content-Disposition, as raw UTF-8 bytes
+
+
+def _article(title: str, attachments: dict[str, str]) -> str:
+    links = " ".join(f'<a href="{href}">{text}</a>' for href, text in attachments.items())
+    return (f'<html><head><meta charset="utf-8"><title>{title}</title></head><body><h1>{title}</h1>'
+            f'<div class="TRS_Editor"><p>现将{title}公开如下。</p><p>附件：{links}</p></div></body></html>')
+
+
+def _fetched(data: Path, url: str) -> bool:
+    try:
+        with sqlite3.connect(data / "archive.db", timeout=5) as db:
+            return db.execute("select count(*) from fetches where url = ? and sha256 is not null", [url]).fetchone()[0] > 0
+    except sqlite3.OperationalError:
+        return False
+
+
+def test_a_file_name_answered_from_the_archive_is_read_as_when_fetched(tmp_path):
+    """Killed just after a downfile.jsp download was logged, the resumed run answers it from the
+    archive: its Chinese Content-Disposition name must come out as the live fetch reads it."""
+    import threading
+    import urllib.request
+
+    from tests.faultservers import ROBOTS, FaultServer, file, page
+
+    with serve_portals(build_portals()[:1]) as (portal,):
+        source = next(a for d in portal.manifest().disclosures for a in d.attachments if a.format == "xls")
+        with urllib.request.urlopen(source.url) as r:
+            body = r.read()
+    name = f"{NAME}.xls"
+    released = threading.Event()
+
+    def held(h, q) -> None:  # the article's other file answers only once the test lets it
+        released.wait(100)
+        h.send(200, b"%PDF-1.4\n" + b"held" * 1000, "application/pdf")
+
+    download = f"{DOWNFILE}?classid=0&id=7"
+    raw_name = f'attachment; filename="{name}"'.encode("utf-8").decode("latin-1")  # sent as raw UTF-8
+    routes = {"/robots.txt": file(ROBOTS, "text/plain"),
+              "/": page('<html><body><a href="/art/1.html">部门预算</a></body></html>'),
+              "/art/1.html": page(_article(NAME, {download: "附件1", "/files/held.pdf": "附件2"})),
+              DOWNFILE: file(body, "application/octet-stream", {"Content-Disposition": raw_name}),
+              "/files/held.pdf": held}
+    data = tmp_path / "data"
+    with FaultServer("127.0.0.3", routes) as server:
+        start = server.base_url + "/"
+        proc = start_budgets("crawl", start, "--delay", "0", "-s", "AUTOTHROTTLE_ENABLED=False", data=data)
+        deadline = time.monotonic() + 120
+        while not _fetched(data, server.base_url + download):
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "the download was never archived"
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        released.set()
+        budgets("crawl", start, "--delay", "0", "-s", "AUTOTHROTTLE_ENABLED=False", data=data)
+        assert len(server.hits(DOWNFILE)) == 1  # answered from the archive on resume
+
+    with sqlite3.connect(data / "archive.db") as db:
+        names = dict(db.execute("select url, filename from document_files"))
+    assert names[server.base_url + download] == name
+    (record,) = export_records(data)
+    sources = json.dumps([record["figure_sources"], record["flags"]], ensure_ascii=False)
+    assert record["figures"] and name in sources, sources[:500]
+    assert "é" not in sources and "\ufffd" not in sources
+
+    # an archive resumed before the fix holds the mis-decoded name: a reparse reads the name again
+    garbled = name.encode("utf-8").decode("latin-1")
+    with sqlite3.connect(data / "archive.db") as db:
+        db.execute("update document_files set filename = ?", [garbled])
+    budgets("reparse", data=data)
+    (record,) = export_records(data)
+    sources = json.dumps([record["figure_sources"], record["flags"]], ensure_ascii=False)
+    assert name in sources and garbled not in sources
+
+
+def test_resume_does_not_ask_again_for_what_failed_for_good(tmp_path):
+    """A 404 and a page robots.txt forbids, met before the kill, are not asked for again on resume."""
+    import threading
+
+    from tests.faultservers import FaultServer, file, page, status
+
+    released = threading.Event()
+
+    def held(h, q) -> None:  # keeps the first run busy until it is killed
+        released.wait(100)
+        h.send(200, "<html><body><p>工作动态</p></body></html>".encode("utf-8"))
+
+    routes = {"/robots.txt": file(b"User-agent: *\nDisallow: /private/\n", "text/plain"),
+              "/": page('<html><body><a href="/gone.html">通知</a> <a href="/private/x.html">内部</a> '
+                        '<a href="/held.html">动态</a></body></html>'),
+              "/gone.html": status(404, b"not found"), "/held.html": held}
+    data = tmp_path / "data"
+    with FaultServer("127.0.0.3", routes) as server:
+        start = server.base_url + "/"
+        args = ("crawl", start, "--delay", "0", "-s", "AUTOTHROTTLE_ENABLED=False", "--no-process")
+        proc = start_budgets(*args, data=data)
+        deadline = time.monotonic() + 120
+        while not (server.hits("/held.html") and _failed(data, server.base_url + "/private/x.html")
+                   and _answered(data, server.base_url + "/gone.html")):
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "the first run never got that far"
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        released.set()
+        first = len(server.hits())
+        budgets(*args, data=data)
+        again = [path for path, _ in server.hits()[first:]]
+    # only what the killed run had not finished: not the 404, nor robots.txt (answered from the
+    # archive, so the forbidden page is refused again without a request)
+    assert again == ["/held.html"], again
+    with sqlite3.connect(data / "archive.db") as db:
+        gone = db.execute("select run_id, status from fetches where url = ?", [server.base_url + "/gone.html"]
+                          ).fetchall()
+    assert gone == [(1, 404)]
+
+
+def _failed(data: Path, url: str) -> bool:
+    try:
+        with sqlite3.connect(data / "archive.db", timeout=5) as db:
+            return db.execute("select count(*) from fetches where url = ? and error is not null", [url]).fetchone()[0] > 0
+    except sqlite3.OperationalError:
+        return False
+
+
+def _answered(data: Path, url: str) -> bool:
+    try:
+        with sqlite3.connect(data / "archive.db", timeout=5) as db:
+            return db.execute("select count(*) from fetches where url = ? and status is not null", [url]).fetchone()[0] > 0
+    except sqlite3.OperationalError:
+        return False

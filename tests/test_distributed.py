@@ -375,7 +375,8 @@ def test_dead_workers_requests_go_back_to_the_queue(fresh_redis):
 
 def test_search_server_down_at_the_end_still_ends_the_crawl(fresh_redis, tmp_path):
     with serve_portals(build_portals()) as servers:
-        run = DistributedCrawl(fresh_redis, tmp_path / "data", tmp_path / "logs")
+        run = DistributedCrawl(fresh_redis, tmp_path / "data", tmp_path / "logs",
+                               expected_errors=("parsing or indexing failed: cannot open the index",))
         try:
             run.start_ingest(env={"MEILI_URL": "http://127.0.0.1:9", "MEILI_MASTER_KEY": "k"})
             run.start_worker()

@@ -19,6 +19,7 @@ from tests.faultservers import (
     FaultServer,
     calendar,
     drip,
+    endless_body,
     endless_index,
     file,
     page,
@@ -47,7 +48,7 @@ AUDIT = "株洲市审计局2021年部门预算"
 FAULTY_FILES = {"/files/reset.pdf": "2021年部门预算说明.pdf", "/files/short.xls": "2021年部门预算表.xls",
                 "/files/drip.pdf": "2021年部门预算附表.pdf", "/files/loop.pdf": "2021年部门预算补充.pdf",
                 "/files/bomb.pdf": "2021年部门预算图表.pdf",
-                "/files/ok.pdf": "2021年部门预算公开.pdf"}
+                "/files/endless.pdf": "2021年部门预算说明附件.pdf", "/files/ok.pdf": "2021年部门预算公开.pdf"}
 HOME = """<html><head><meta charset="utf-8"><title>株洲市审计局</title></head><body>
 <a href="/art/audit.html">部门预算</a> <a href="/cal">日程</a> <a href="/archive/index.html">工作动态</a>
 <a href="/loop/a">专题</a> <a href="/news/reset.html">新闻</a> <a href="/news/short.html">通知</a></body></html>"""
@@ -71,6 +72,7 @@ def faulty_crawl(tmp_path_factory):
         "/files/drip.pdf": drip(),
         # a few kB on the wire, more than DOWNLOAD_MAXSIZE once decompressed
         "/files/bomb.pdf": file(gzip.compress(b"\0" * (MAXSIZE + 1)), "application/pdf", {"Content-Encoding": "gzip"}),
+        "/files/endless.pdf": endless_body(),  # no Content-Length, never ends
         "/files/loop.pdf": redirect("/files/loop2.pdf"),
         "/files/loop2.pdf": redirect("/files/loop.pdf"),
         "/loop/a": redirect("/loop/b"),
@@ -83,7 +85,9 @@ def faulty_crawl(tmp_path_factory):
     with serve_portals(build_portals()[:1]) as (healthy,), faulty, storm:
         manifest = healthy.manifest()
         starts = [*manifest.start_urls, faulty.base_url + "/", storm.base_url + "/", "http://nonexistent.invalid/"]
-        out = budgets("crawl", *starts, *FAULTY, data=data, timeout=120)
+        # Scrapy's robots.txt middleware logs an error for a host it cannot reach
+        out = budgets("crawl", *starts, *FAULTY, data=data, timeout=120,
+                      expected_errors=("Error downloading <GET http://nonexistent.invalid/>: DNS lookup failed",))
         yield {"data": data, "manifest": manifest, "faulty": faulty, "storm": storm, "stdout": out.stdout}
 
 
@@ -114,6 +118,9 @@ def test_broken_downloads_recorded_and_retried_within_limits(faulty_crawl):
     assert "couldn't get a complete response" in reasons["/files/short.xls"]
     assert "exceeded DOWNLOAD_MAXSIZE" in reasons["/files/bomb.pdf"] and files["/files/bomb.pdf"][0] is None
     assert len(faulty.hits("/files/bomb.pdf")) == 1  # a refusal is not retried
+    too_big = f"body larger than DOWNLOAD_MAXSIZE ({MAXSIZE} bytes)"
+    assert too_big in reasons["/files/endless.pdf"] and too_big in files["/files/endless.pdf"][1]
+    assert len(faulty.hits("/files/endless.pdf")) == 1
     assert "TimeoutError" in reasons["/files/drip.pdf"] or "timeout" in reasons["/files/drip.pdf"].lower()
 
 
@@ -175,7 +182,8 @@ def test_disk_full_mid_crawl(tmp_path):
     try:
         with FaultServer("127.0.0.5", routes) as server:
             start = server.base_url + "/"
-            out = budgets("crawl", start, *FAULTY, data=data, timeout=120)  # fails the test unless it exits 0
+            out = budgets("crawl", start, *FAULTY, data=data, timeout=120,  # fails the test unless it exits 0
+                          expected_errors=("No space left on device",))
             assert "WARC checkpoint failed: " in out.stdout and "No space left" in out.stdout
             with _db(data) as db:
                 stored = db.execute("select url, sha256, error from document_files").fetchall()
@@ -298,7 +306,8 @@ def test_a_name_rebound_to_loopback_is_refused_at_connection_time(tmp_path, reso
         rebound = f"http://{REBINDING_NAME}:{server.port}/"
         crawl = budgets("crawl", server.base_url + "/", rebound, *FAST, "--no-process",
                         "-s", f"BUDGETS_ALLOW_PRIVATE=127.0.0.1:{server.port}",
-                        "-s", f"TWISTED_DNS_RESOLVER=tests.fakedns.{resolver}", data=tmp_path, timeout=120)
+                        "-s", f"TWISTED_DNS_RESOLVER=tests.fakedns.{resolver}", data=tmp_path, timeout=120,
+                        expected_errors=(f"refused: {REBINDING_NAME} resolved to 127.0.0.1",))
         hosts = {h for _, h in server.hits()}
     with _db(tmp_path) as db:
         errors = [e for (e,) in db.execute("select error from fetches where url = ?", [rebound])]
@@ -308,3 +317,12 @@ def test_a_name_rebound_to_loopback_is_refused_at_connection_time(tmp_path, reso
         assert f"refused: {REBINDING_NAME} resolved to 127.0.0.1, a private" in crawl.stderr  # and why
     else:  # the same crawl without the check reaches loopback: the test can tell the difference
         assert f"{REBINDING_NAME}:{server.port}" in hosts
+
+
+def test_a_crawl_that_archives_nothing_at_all_exits_non_zero(tmp_path):
+    from tests.services import free_port
+
+    out = budgets("crawl", "http://nonexistent.invalid/", f"http://127.0.0.1:{free_port()}/", *FAULTY,
+                  data=tmp_path, timeout=120, check=False)
+    assert out.returncode == 1 and "nothing at all could be archived" in out.stderr, (out.stdout, out.stderr)
+    assert "DNS lookup failed" in out.stdout and "Connection" in out.stdout  # the summary says why

@@ -1,6 +1,6 @@
 """The archive as a distributed worker sees it: blobs on the shared store, the rest via Redis.
 
-Same methods as `crawler.session.CrawlSession`, which the spider and middlewares call. A
+The methods of `crawler.session_interface.Session`, which the spider and middlewares call. A
 worker never opens archive.db: what it fetched goes to the ingest writer as messages, and
 what the archive knows of each URL (sha256, validators, role, and which crawl last fetched
 it) is kept in a Redis hash the workers update as they fetch, so that any worker answers a

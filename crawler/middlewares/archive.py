@@ -12,15 +12,28 @@ import json
 import time
 
 from scrapy import Request
+from scrapy.exceptions import DownloadCancelledError
 from scrapy.http import Response
 from scrapy.responsetypes import responsetypes
 
 from crawler.session import CrawlSession, error_text
+from crawler.session_interface import Session
 
 
 def headers_to_dict(headers) -> dict[str, list[str]]:
     """Scrapy's byte headers as a JSON-able dict; undecodable bytes kept via latin-1."""
     return {k.decode("latin-1"): [v.decode("latin-1") for v in vs] for k, vs in headers.items()}
+
+
+def _header_bytes(value: str) -> bytes:
+    """An archived header value back to the bytes it came as (see `headers_to_dict`)."""
+    return value.encode("latin-1") if all(ord(ch) < 256 for ch in value) else value.encode("utf-8")
+
+
+def headers_from_dict(headers: dict[str, list[str]]) -> dict[bytes, list[bytes]]:
+    """Archived headers as the bytes the server sent: Scrapy would encode str values as UTF-8,
+    turning a raw GBK or UTF-8 `Content-Disposition` name into mojibake."""
+    return {_header_bytes(k): [_header_bytes(v) for v in vs] for k, vs in headers.items()}
 
 
 class ArchiveMiddleware:
@@ -50,8 +63,8 @@ class ArchiveMiddleware:
         return None
 
     @staticmethod
-    def _archived_response(session: CrawlSession, request: Request, state: dict, flags: list[str]) -> Response:
-        headers = json.loads(state["headers"] or "{}")
+    def _archived_response(session: Session, request: Request, state: dict, flags: list[str]) -> Response:
+        headers = headers_from_dict(json.loads(state["headers"] or "{}"))
         body = session.blob(state["sha256"])
         cls = responsetypes.from_args(headers={k: v[0] for k, v in headers.items() if v}, url=request.url, body=body)
         request.meta["sha256"] = state["sha256"]
@@ -91,6 +104,18 @@ class ArchiveMiddleware:
 
     def process_exception(self, request: Request, exception: Exception):
         session = CrawlSession.of(self.crawler)
-        session.record_failure(request, error_text(exception))
+        named = self._size_limit(request, exception)
+        session.record_failure(request, error_text(named or exception))
         self.crawler.stats.inc_value(f"budgets/errors/{type(exception).__name__}")
+        if named is not None:
+            raise named from exception
         return None
+
+    def _size_limit(self, request: Request, exception: Exception) -> DownloadCancelledError | None:
+        """Scrapy's HTTP handler cancels a body that outgrows DOWNLOAD_MAXSIZE (the only download it
+        cancels) with an empty message when no Content-Length announced it: name the limit."""
+        if not isinstance(exception, DownloadCancelledError):
+            return None
+        limit = request.meta.get("download_maxsize", self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
+        detail = f": {exception}" if str(exception) else ", cut off while it was still arriving"
+        return DownloadCancelledError(f"body larger than DOWNLOAD_MAXSIZE ({limit} bytes){detail}")

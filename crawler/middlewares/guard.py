@@ -17,6 +17,7 @@ from twisted.internet.threads import deferToThread
 from scrapy.utils.defer import maybe_deferred_to_future
 
 from crawler.session import CrawlSession, is_private_address
+from crawler.session_interface import Session
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ class HostGuardMiddleware:
             self._refuse(session, request, f"{what} to a private, loopback or link-local address refused")
         return None
 
-    def _refuse(self, session: CrawlSession, request: Request, reason: str) -> None:
+    def _refuse(self, session: Session, request: Request, reason: str) -> None:
         session.record_failure(request, f"refused: {reason}")
         self.crawler.stats.inc_value("budgets/refused")
         logger.info("%s: %s", reason, request.url)

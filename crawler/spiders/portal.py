@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import scrapy
@@ -33,10 +34,15 @@ from crawler.discovery.links import Link, extract_links
 from crawler.discovery.pagers import extract_pager_urls
 from crawler.items import AttachmentResult, DocumentItem, PageGoneItem, PageItem
 from crawler.session import CrawlSession, error_text, host_key
+from crawler.session_interface import Session
+
+if TYPE_CHECKING:
+    from crawler.distributed.session import RedisSession
 
 logger = logging.getLogger(__name__)
-# trafilatura warns for every page whose body it cannot isolate; parse_article has its own fallback
-logging.getLogger("trafilatura").setLevel(logging.ERROR)
+# trafilatura warns (and logs errors for an empty page) for every page whose body it cannot
+# isolate; parse_article has its own fallback
+logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
 
 # decisions that do not show a page is an article rather than a column or home page
 UNSURE_ARTICLE_REASONS = {"no_budget_terms", "list_page", "index_page"}
@@ -86,6 +92,8 @@ class PortalSpider(scrapy.Spider):
             raise ValueError("give at least one start URL: -a start_urls=URL[,URL...]")
         self._results: dict[str, AttachmentResult] = {}
         self._fetching: dict[str, asyncio.Future] = {}
+        self._pages_asked: set[str] = set()  # pages this process has asked for (BUDGETS_MAX_PAGES)
+        self._page_cap_recorded = False
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -100,7 +108,7 @@ class PortalSpider(scrapy.Spider):
             self.session.record_failure(request, "redirect to a URL already requested in this run: not fetched again")
 
     @property
-    def session(self) -> CrawlSession:
+    def session(self) -> Session:
         return CrawlSession.of(self.crawler)
 
     async def start(self):
@@ -114,12 +122,13 @@ class PortalSpider(scrapy.Spider):
             return
         if response.status >= 400 or not looks_like_html(response):
             return
-        if "fresh" in response.flags and self.session.db.article_complete(requested_url(response)):
+        if "fresh" in response.flags and self.session.article_complete(requested_url(response)):
             # an article handled in an earlier pass and unchanged since, with all its files:
             # its decision, document and files are in the archive as they were
             return
         html, encoding = decode_html(response.body, header_charset(response))
         links = extract_links(html, response.url, encoding) + extract_datastore_links(html, response.url, encoding)
+        links = self._capped(response, links)
         article = parse_article(html, response.url)
         host = host_key(response.url)
         offsite = sorted({link.url for link in links if not self.session.allows(link.url)})
@@ -144,20 +153,45 @@ class PortalSpider(scrapy.Spider):
                        offsite_links=offsite)
 
         for url in extract_pager_urls(html, response.url, encoding=encoding):
-            if self.session.allows(url):
+            if self.session.allows(url) and self._may_ask(url, response):
                 yield Request(url, callback=self.parse_page, errback=self.request_failed, meta={"role": "list"})
         for source in find_jpage_sources(html, response.url):
             for request in self._dataproxy_requests(source, None):
                 yield request
-        for request in self._follow(links):
+        for request in self._follow(links, response):
             yield request
 
         if decision["is_disclosure"]:
             yield await self._document(response, host, article, decision, attachments)
 
-    def _follow(self, links: list[Link]):
+    def _capped(self, response: Response, links: list[Link]) -> list[Link]:
+        """The page's first BUDGETS_MAX_LINKS_PER_PAGE links; a cut is recorded against the page."""
+        limit = self.settings.getint("BUDGETS_MAX_LINKS_PER_PAGE")
+        if len(links) <= limit:
+            return links
+        self.session.record_failure(response.request, f"links capped: the page has {len(links)} links, only the "
+                                                       f"first {limit} (BUDGETS_MAX_LINKS_PER_PAGE) were followed")
+        self.crawler.stats.inc_value("budgets/links_capped")
+        return links[:limit]
+
+    def _may_ask(self, url: str, response: Response) -> bool:
+        """Whether a page may still be asked for under BUDGETS_MAX_PAGES; the first refusal is recorded."""
+        if url in self._pages_asked:
+            return True  # the duplicate filter drops it, or it is asked for again on purpose
+        limit = self.settings.getint("BUDGETS_MAX_PAGES")
+        if len(self._pages_asked) < limit:
+            self._pages_asked.add(url)
+            return True
+        if not self._page_cap_recorded:
+            self._page_cap_recorded = True
+            self.session.record_failure(response.request, f"pages capped: this crawl asked for {limit} pages "
+                                                           "(BUDGETS_MAX_PAGES); links from here on are not followed")
+        self.crawler.stats.inc_value("budgets/pages_capped")
+        return False
+
+    def _follow(self, links: list[Link], response: Response):
         for link in links:
-            if link.is_attachment or not self.session.allows(link.url):
+            if link.is_attachment or not self.session.allows(link.url) or not self._may_ask(link.url, response):
                 continue
             focus = any(w in (link.text or "") or w in link.url for w in FOCUS_WORDS)
             yield Request(link.url, callback=self.parse_page, errback=self.request_failed, meta={"role": "page"},
@@ -178,7 +212,7 @@ class PortalSpider(scrapy.Spider):
             return
         xml, encoding = decode_html(response.body, header_charset(response))
         page = parse_dataproxy(xml, response.url, encoding)
-        yield from self._follow(page.links)
+        yield from self._follow(page.links, response)
         if not response.meta["jpage_total_known"] and page.total_record is not None:
             yield from self._dataproxy_requests(response.meta["jpage_source"], page.total_record)
 
@@ -273,8 +307,13 @@ class PortalWorkerSpider(PortalSpider):
         return
         yield
 
+    @property
+    def worker_session(self) -> RedisSession:
+        """The worker's session, for what only it has (the current crawl's config)."""
+        return CrawlSession.of(self.crawler)  # type: ignore[return-value]
+
     async def _attachment(self, link: Link) -> AttachmentResult:
-        crawl_id = self.session.config.crawl_id
+        crawl_id = self.worker_session.config.crawl_id
         if crawl_id != self._crawl_id:  # a new crawl fetches every file again (conditionally)
             self._results.clear()
             self._crawl_id = crawl_id
