@@ -38,7 +38,7 @@ MEDIA_TYPES = {"csv": "text/csv", "jsonl": "application/jsonl", "parquet": "appl
 RECORD_TYPES = {
     "duplicate_urls": "array", "attachment_urls": "array", "region": "object", "fiscal_year": "integer",
     "page_metadata": "object", "figures": "object", "figure_sources": "object", "flags": "array",
-    "ocr": "boolean", "files": "array",
+    "ocr": "boolean", "files": "array", "is_disclosure": "boolean",
 }
 RECORD_NOTES = {
     "region": "province, city, county (null where not county level), admin_code (6-digit string).",

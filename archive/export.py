@@ -18,11 +18,11 @@ from index.base import Filters, flatten
 RECORD_FIELDS = (
     "id", "detail_url", "duplicate_urls", "attachment_urls", "title", "department", "region",
     "fiscal_year", "kind", "units_in_source", "published_date", "page_metadata", "figures",
-    "figure_sources", "flags", "ocr", "files", "text", "parse_status",
+    "figure_sources", "flags", "ocr", "files", "text", "parse_status", "is_disclosure", "not_disclosure_reason",
 )
 # fields the parsers own; the crawl's own reading (from the article page) is the fallback
 PARSED_FIELDS = ("department", "region", "fiscal_year", "kind", "units_in_source", "figures",
-                 "figure_sources", "flags", "ocr", "text")
+                 "figure_sources", "flags", "ocr", "text", "is_disclosure", "not_disclosure_reason")
 REGION_FIELDS = ("province", "city", "county", "admin_code")
 EMPTY_REGION = dict.fromkeys(REGION_FIELDS)
 
@@ -56,6 +56,8 @@ def build_record(db: ArchiveDB, doc: dict) -> dict:
                    **({"error": f["error"]} if f["error"] else {})} for f in files],
         "text": doc["text"] or "",
         "parse_status": parse_status(db, doc, files, parse),
+        "is_disclosure": True,  # the crawl found it a disclosure; the parse may find otherwise
+        "not_disclosure_reason": None,
     }
     hint = json.loads(doc.get("region_hint") or "{}")
     if hint:
@@ -63,6 +65,8 @@ def build_record(db: ArchiveDB, doc: dict) -> dict:
     for key in PARSED_FIELDS:
         if parsed.get(key) not in (None, "", {}, []):
             record[key] = parsed[key]
+    if parsed.get("is_disclosure") is False:  # its own text says it is not: no crawl guesses either
+        record.update(department=parsed.get("department"), fiscal_year=None, kind=None)
     return record
 
 

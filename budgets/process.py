@@ -183,6 +183,7 @@ def parse_local_files(paths: list[Path]) -> dict:
         "title": None, "department": None, "region": dict(EMPTY_REGION), "fiscal_year": None, "kind": None,
         "units_in_source": None, "published_date": None, "page_metadata": {}, "figures": {},
         "figure_sources": {}, "flags": [], "ocr": False, "files": files, "text": "", "parse_status": "parsed",
+        "is_disclosure": False, "not_disclosure_reason": None,
     }
     record.update({k: v for k, v in parsed.items() if k in RECORD_FIELDS and k != "files" and v is not None})
     return {k: record[k] for k in RECORD_FIELDS}

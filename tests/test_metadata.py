@@ -103,3 +103,58 @@ def test_units_are_the_ones_most_tables_state():
 def test_lead_in_words_are_not_part_of_the_department(sentence):
     f = ExtractedFile(name="a.docx", format="docx", paragraphs=[Paragraph(sentence, Where("a.docx"))])
     assert metadata.department([f], Context()) == "通道侗族自治县卫生健康局"
+
+
+@pytest.mark.parametrize("lines, dept, year", [
+    (["2026 年度苏州市科学技术局单位预算公开"], "苏州市科学技术局", 2026),  # 006_苏州, year first, 单位预算
+    (["2026年", "广州市司法局部门预算"], "广州市司法局", 2026),  # 005_广州, the title over two lines
+    (["2026 年度", "泉州市市场监管综合监测", "与技术保障中心", "单位预算"], "泉州市市场监管综合监测与技术保障中心", 2026),
+    (["- 1 -", "北京市信访办公室部门 2026 年度部门预算 信息公开"], "北京市信访办公室", 2026),
+    (["西安市财政局（汇总） 2026年部门预算公开说明"], "西安市财政局（汇总）", 2026),  # as printed, with its scope
+    (["2026 年深圳市交通运输局（本级）部 门预算"], "深圳市交通运输局（本级）", 2026),
+    (["西安市医疗保障局 2022 年部门综合预算"], "西安市医疗保障局", 2022),  # filed as …2026年部门预算
+    (["2025 年度无锡市信访局部门预算公开"], "无锡市信访局", 2025),
+    (["北京市人民政府国有资产监督管理委员会 2026 部门预算情况的说明"], "北京市人民政府国有资产监督管理委员会", 2026),
+])
+def test_title_forms_of_the_corpus(lines, dept, year):
+    files = [_file(*lines)]
+    assert metadata.department(files, Context()) == dept
+    assert metadata.fiscal_year(files, Context()) == year
+
+
+def test_the_department_from_its_own_sentence_when_the_title_names_none():
+    # 002_北京/2026年北京市人民政府办公厅部门预算.pdf: the 说明 opens without the department's name
+    files = [_file("- 1 -", "第一部分 2026 年度部门预算情况说明", "一、部门情况说明", "（一）本部门职责情况",
+                   "北京市人民政府办公厅主要职责包括：")]
+    assert metadata.department(files, Context()) == "北京市人民政府办公厅"
+    assert metadata.fiscal_year(files, Context()) == 2026
+
+
+def test_the_department_from_a_label_cell_of_a_tables_only_file():
+    # 002_北京/…部门预算报表.pdf: 预算13表 部门整体支出绩效目标表
+    table = Table(rows=[["", "（2026年度）", "（2026年度）"], ["", "部门名称", "北京市重大项目建设指挥部办公室"]],
+                  where=Where("a.pdf", 14), title="预算13表 部门整体支出绩效目标表")
+    files = [_file(tables=[Table(rows=[["项 目", "预算数"]], where=Where("a.pdf", 1), title="预算01表 收支总表"), table])]
+    assert metadata.department(files, Context()) == "北京市重大项目建设指挥部办公室"
+    assert metadata.fiscal_year(files, Context()) == 2026
+    assert metadata.kind(files, Context()) == "budget"
+
+
+def test_a_sentence_naming_another_year_is_not_the_fiscal_year():
+    # 002_北京/医疗保障局_2026年部门预算.pdf, a 绩效目标表 cell
+    files = [_file("成本指标 经济成本指标 2025年部门预算绩效服务尾款成本 ＝")]
+    assert metadata.fiscal_year(files, Context()) is None
+
+
+def test_a_file_name_is_no_witness():
+    # budgets parse passes no title: a tables file that names nobody stays without a department
+    files = [_file(tables=[Table(rows=[["项 目", "预算数"]], where=Where("a.pdf", 1), title="预算01表 收支总表")])]
+    assert metadata.department(files, Context()) is None
+
+
+def test_the_issuer_of_a_notice():
+    files = [_file("嘉政办发〔2026〕11 号", "嘉兴市人民政府办公室关于公布 2026 年度", "市政府重大行政决策事项目录的通知")]
+    assert metadata.issuer(files) == "嘉兴市人民政府办公室"
+    signed = [_file("巡 察 通 告", "欢迎您通过巡察意见箱反映与巡察工作相关的问题和意见建议。",
+                    "中共宁波市委巡察工作领导小组办公室", "2025 年 9 月 9 日")]
+    assert metadata.issuer(signed) == "中共宁波市委巡察工作领导小组办公室"
