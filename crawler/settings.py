@@ -18,9 +18,6 @@ AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 DOWNLOAD_TIMEOUT = 60
 
-# robots.txt is read up to this many bytes (Google's 500 KiB); the cut is recorded.
-BUDGETS_MAX_ROBOTSTXT = 500 * 1024
-
 # Disclosure tables are rarely beyond tens of MB; refuse monsters and record the refusal.
 DOWNLOAD_MAXSIZE = 200 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 50 * 1024 * 1024
@@ -56,7 +53,6 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.retry_after.RetryAfterMiddleware": 550,
     "crawler.middlewares.archive.ArchiveMiddleware": 585,
-    "crawler.middlewares.robots_cap.RobotsTxtCapMiddleware": 590,
     "crawler.middlewares.host_limit.HostLimitMiddleware": 950,
     "crawler.middlewares.set_aside.SetAsideMiddleware": 960,
 }

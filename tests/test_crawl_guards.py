@@ -173,24 +173,3 @@ def test_links_per_page_and_pages_per_crawl_are_capped_and_recorded(tmp_path):
     (pages_capped,) = errors.values()
     assert pages_capped == "pages capped: this crawl asked for 400 pages (BUDGETS_MAX_PAGES); links from here on are not followed"
 
-
-def test_a_huge_robots_txt_is_read_up_to_its_cap(tmp_path):
-    from tests.faultservers import FaultServer, file, page
-
-    cap = 500 * 1024  # crawler/settings.py, as Google
-    robots = b"User-agent: *\nDisallow: /early/\n" + b"# padding\n" * 2_000_000 + b"Disallow: /late/\n"
-    routes = {"/robots.txt": file(robots, "text/plain"),
-              "/": page('<a href="/early/x.html">部门预算</a> <a href="/late/x.html">工作动态</a>'),
-              "/late/x.html": page("<p>动态</p>")}
-    with FaultServer("127.0.0.3", routes) as server:
-        budgets("crawl", server.base_url + "/", *FAST, "--no-process", data=tmp_path, timeout=120)
-        paths = {p for p, _ in server.hits()}
-    assert "/early/x.html" not in paths  # a rule inside the cap is obeyed
-    assert "/late/x.html" in paths  # one past it is not seen, as with Google
-    with sqlite3.connect(tmp_path / "archive.db") as db:
-        (error,) = db.execute("select error from fetches where url = ? and error is not null",
-                              [server.base_url + "/robots.txt"]).fetchone()
-        (size,) = db.execute("select bytes from fetches where url = ? and sha256 is not null",
-                             [server.base_url + "/robots.txt"]).fetchone()
-    assert error == f"robots.txt larger than BUDGETS_MAX_ROBOTSTXT ({cap} bytes): only its first {cap} bytes were read"
-    assert size == cap < len(robots)
