@@ -10,7 +10,7 @@ from __future__ import annotations
 BOM = b"\xef\xbb\xbf"
 
 
-def _is_csv(scope: dict, headers: list) -> bool:
+def is_csv(scope: dict, headers: list) -> bool:
     if not scope.get("path", "").endswith(".csv"):
         return False
     types = [v for k, v in headers if k.lower() == b"content-type"]
@@ -28,7 +28,7 @@ def with_csv_bom(app):
         async def bom_send(message):
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers") or [])
-                if _is_csv(scope, headers):
+                if is_csv(scope, headers):
                     state["csv"] = True
                     headers = [(k, str(int(v) + len(BOM)).encode() if k.lower() == b"content-length" else v)
                                for k, v in headers]

@@ -18,6 +18,7 @@ from markupsafe import Markup, escape
 from budgets.web import pages
 from budgets.web.browse import AMOUNT_COLUMNS
 from budgets.web.csvbom import with_csv_bom
+from budgets.web.csvinert import with_inert_csv
 from budgets.web.fresh import with_fresh_tables
 from budgets.web.labels import format_yuan
 from budgets.web.site import DOC_ID, SHA256, site_of
@@ -101,7 +102,7 @@ def asgi_wrapper(datasette):
             site = site_of(datasette)
             handler = with_fresh_tables(app, site.refresher) if site and site.refresher else app
             await handler(scope, receive, send)
-        return with_csv_bom(fresh_then_app)
+        return with_csv_bom(with_inert_csv(fresh_then_app))
     return wrap
 
 
