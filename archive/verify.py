@@ -4,7 +4,13 @@ Bit rot, a half-restored backup, a disk that filled up or a hand-deleted file sh
 rather than months later in a parse: every blob is hashed again, every reference from the
 database must name a blob that exists, every blob file must be registered, every WARC file
 must pass `warcio check`, every fetch marked as written must have its record in its file, and
-(given a search backend) every disclosure must be in the index as the archive has it.
+(given a search backend) every disclosure must be in the index as the archive has it. With
+`deep`, every fetch row must also agree with its WARC record (URL, payload sha256 and length).
+
+What does not need the database is checked without it: when archive.db cannot be read (cut
+short, overwritten), every blob is still hashed against its name and every WARC file read, and
+the report says what could not be checked. Without `repair` nothing is written: the database
+is opened read-only, so a read-only or full data directory can be checked too.
 
 Repair never guesses: a missing or corrupt body is taken back from a WARC `response` record
 or fetched again from its URL (same host rules as the crawl) and kept only when its sha256
@@ -19,6 +25,7 @@ import hashlib
 import io
 import json
 import os
+import sqlite3
 import urllib.error
 import urllib.request
 import zlib
@@ -29,12 +36,16 @@ from urllib.parse import urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
 
-from archive import Archive
+from archive import BLOBS_DIR, DB_NAME, Archive
+from archive.blobs import BlobStore
 from archive.db import now_iso, record_checksum
+from archive.readonly import ReadOnlyArchiveDB
 from archive.warc import WARC_DIR
 from crawler.session import host_key, is_private_address, private_rule
+from index import SearchError
 from index.sync import converge, index_gaps
 
+INDEX_NOT_CHECKED = "could not check the search index"  # a problem: an unchecked index is not an intact one
 # tables and columns that name a blob by its sha256
 BLOB_REFERENCES = (("fetches", "sha256"), ("urls", "sha256"), ("pages", "sha256"), ("document_files", "sha256"))
 REFETCH_TIMEOUT = 60.0
@@ -70,12 +81,15 @@ class VerifyReport:
     pending_warc: int = 0  # fetches with a body not yet written to a WARC file (the next checkpoint writes them)
     parse_records: int = 0  # stored parse records that match their checksum
     indexed: int | None = None  # disclosures found in the search index as the archive has them (None: not checked)
+    fetches_matched: int | None = None  # with `deep`: fetch rows that agree with their WARC record
+    reparsed: int | None = None  # with --deep: documents parsed again whose result is the stored one
     database: str = ""
+    unreadable: str | None = None  # why archive.db could not be read: what needs it was not checked
     problems: list[Problem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return self.database == "ok" and not any(p.outstanding for p in self.problems)
+        return self.database == "ok" and self.unreadable is None and not any(p.outstanding for p in self.problems)
 
     def add(self, kind: str, subject: str, detail: str = "", corrupt: bool = True) -> Problem:
         problem = Problem(kind, subject, detail, corrupt)
@@ -118,33 +132,60 @@ class Verifier:
     """One pass over an archive: `run()` checks (and with `repair`, mends) and returns the report."""
 
     def __init__(self, data_dir: Path, repair: bool = False, refetch: Refetch = http_refetch,
-                 index=None) -> None:
-        self.archive = Archive(data_dir)
+                 index=None, deep: bool = False) -> None:
+        self.archive: Archive | None = None  # opened for writing only to repair
+        self.db = None
         self.index = index  # a search backend to check against the archive, or None
         self.data_dir = Path(data_dir)
-        self.db = self.archive.db
-        self.blobs = self.archive.blobs
+        self.blobs = BlobStore(self.data_dir / BLOBS_DIR)
         self.repair = repair
+        self.deep = deep
         self.refetch = refetch
         self.report = VerifyReport()
         self.bad_warcs: set[str] = set()
 
     def run(self) -> VerifyReport:
-        self.report.database = self._integrity()
-        self._check_parse_checksums()
+        self._guarded(self._open_database)
+        self._guarded(self._check_parse_checksums)
         on_disk = self._check_blob_files()
-        bad_blobs = self._check_references(on_disk)
-        from_warc = self._check_warcs({p.subject for p in bad_blobs})
-        if self.repair:
+        bad_blobs = self._guarded(lambda: self._check_references(on_disk)) or []
+        if self.report.unreadable:
+            self._check_blob_names(on_disk)
+        records: dict[str, dict[str, dict]] = {}
+        from_warc = self._check_warc_files({p.subject for p in bad_blobs}, records)
+        self._guarded(lambda: self._match_fetches(records))
+        if self.repair and not self.report.unreadable:
             for problem in bad_blobs:
                 self._restore_blob(problem, from_warc)
-            self._rewrite_warcs()
+            self._guarded(self._rewrite_warcs)
         if self.index is not None:
-            self._check_index()
-        self.archive.close()
+            self._guarded(self._check_index)
+        if self.report.unreadable and self.index is not None:
+            self.report.add(INDEX_NOT_CHECKED, "search index", "archive.db cannot be read to compare it with")
+        if self.db is not None:
+            self.db.close()
         return self.report
 
+    def _guarded(self, step: Callable[[], object]) -> object:
+        """Run a step that needs archive.db, unless it is unreadable; a step that finds it
+        unreadable (a page cut off, overwritten) ends every later one that needs it."""
+        if self.report.unreadable:
+            return None
+        try:
+            return step()
+        except sqlite3.DatabaseError as exc:
+            self.report.unreadable = f"{type(exc).__name__}: {exc}"
+            return None
+
     # -- database ---------------------------------------------------------------
+    def _open_database(self) -> None:
+        if self.repair:
+            self.archive = Archive(self.data_dir)
+            self.db = self.archive.db
+        else:
+            self.db = ReadOnlyArchiveDB(self.data_dir / DB_NAME)
+        self.report.database = self._integrity()
+
     def _integrity(self) -> str:
         rows = self.db.db.execute("PRAGMA integrity_check").fetchall()
         return "; ".join(r[0] for r in rows)[:500]
@@ -183,6 +224,12 @@ class Verifier:
             self.report.blob_bytes += path.stat().st_size
             hashes[path.name] = file_sha256(path)
         return hashes
+
+    def _check_blob_names(self, on_disk: dict[str, str]) -> None:
+        """Without the database: each blob file still hashes to its name."""
+        for sha, actual in sorted(on_disk.items()):
+            if actual != sha:
+                self.report.add("corrupt blob", sha, f"content hashes to {actual}")
 
     def _check_references(self, on_disk: dict[str, str]) -> list[Problem]:
         """Every referenced blob exists and is intact; every blob file and reference is registered."""
@@ -260,7 +307,11 @@ class Verifier:
     # -- search index -------------------------------------------------------------
     def _check_index(self) -> None:
         """Every disclosure is in the index as the archive now has it, and nothing else is."""
-        gaps = index_gaps(self.db, self.index)
+        try:
+            gaps = index_gaps(self.db, self.index)
+        except SearchError as exc:  # e.g. Meilisearch went down: not checked is not intact
+            self.report.add(INDEX_NOT_CHECKED, "search index", str(exc))
+            return
         self.report.indexed = len(self.db.query("select id from documents")) - len(gaps.missing) - len(gaps.stale)
         found = [("not in the search index", gaps.missing, "searches miss it"),
                  ("out of date in the search index", gaps.stale, "indexed from an older parse or page"),
@@ -272,12 +323,12 @@ class Verifier:
                 problem.repaired = "indexed again" if problem.kind != found[2][0] else "removed from the index"
 
     # -- WARC -------------------------------------------------------------------
-    def _check_warcs(self, wanted: set[str]) -> dict[str, bytes]:
-        """`warcio check` every WARC file and match fetches to records; return payloads of `wanted` blobs."""
+    def _check_warc_files(self, wanted: set[str], records: dict[str, dict[str, dict]]) -> dict[str, bytes]:
+        """`warcio check` every WARC file, filling `records` (file -> record id -> what the record
+        says, with `deep`); return the payloads of `wanted` blobs."""
         warc_dir = self.data_dir / WARC_DIR
         labels = {payload_label(sha): sha for sha in wanted}
         payloads: dict[str, bytes] = {}
-        records: dict[str, set[str]] = {}
         for tmp in sorted(warc_dir.glob("*.tmp")):
             problem = self.report.add("temporary file", f"{WARC_DIR}/{tmp.name}", "an interrupted WARC checkpoint",
                                       corrupt=False)
@@ -287,34 +338,51 @@ class Verifier:
         for path in sorted(warc_dir.glob("*.warc.gz")):
             name = f"{WARC_DIR}/{path.name}"
             self.report.warc_files += 1
-            ids, errors = self._check_warc(path, labels, payloads)
+            ids, errors = self._check_warc(path, labels, payloads, self.deep)
             records[name] = ids
             self.report.warc_records += len(ids)
             if errors:
                 self.bad_warcs.add(name)
                 self.report.add("invalid WARC file", name, "; ".join(errors)[:500])
+        return payloads
+
+    def _match_fetches(self, records: dict[str, dict[str, dict]]) -> None:
+        """Every fetch marked as written has its record in its file (with `deep`: one that agrees with it)."""
         self.report.pending_warc = self.db.db.execute(
             "select count(*) from fetches where sha256 is not null and warc_file is null").fetchone()[0]
         for row in self.db.query("select warc_file, count(*) as n from fetches where warc_file is not null "
                                  "group by warc_file"):
             if row["warc_file"] not in records:
                 self.report.add("missing WARC file", row["warc_file"], f"{row['n']} fetches marked as written to it")
-        for row in self.db.query("select id, warc_file, warc_record_id from fetches where warc_file is not null"):
+        if self.deep:
+            self.report.fetches_matched = 0
+        for row in self.db.query("select id, url, sha256, bytes, warc_file, warc_record_id from fetches "
+                                 "where warc_file is not null"):
             ids = records.get(row["warc_file"])
-            if ids is not None and row["warc_record_id"] not in ids and row["warc_file"] not in self.bad_warcs:
+            if ids is None or row["warc_file"] in self.bad_warcs:
+                continue
+            if row["warc_record_id"] not in ids:
                 self.report.add("missing WARC record", f"fetch {row['id']}",
                                 f"{row['warc_record_id']} is not in {row['warc_file']}")
-        return payloads
+            elif self.deep:
+                differences = record_differences(row, ids[row["warc_record_id"]])
+                if differences:
+                    self.report.add("fetch disagrees with its WARC record", f"fetch {row['id']}",
+                                    "; ".join(differences) + f" ({row['warc_file']})")
+                else:
+                    self.report.fetches_matched += 1
 
     @staticmethod
-    def _check_warc(path: Path, labels: dict[str, str], payloads: dict[str, bytes]) -> tuple[set[str], list[str]]:
-        """What `warcio check` does (every digest verified, the whole file read), plus the record ids seen.
+    def _check_warc(path: Path, labels: dict[str, str], payloads: dict[str, bytes],
+                    deep: bool = False) -> tuple[dict[str, dict], list[str]]:
+        """What `warcio check` does (every digest verified, the whole file read), plus the records
+        seen by id: with `deep`, each with its URL, payload digest and (a response) payload sha256 and length.
 
         Stricter than `warcio check`, which exits 0 on a file cut short or with a damaged gzip
         member (warcio only writes the zlib error to stderr and reads on): the gzip stream must be
         whole, and whatever warcio complains about on stderr counts as damage.
         """
-        ids: set[str] = set()
+        ids: dict[str, dict] = {}
         errors: list[str] = []
         try:
             with gzip.open(path, "rb") as fh:
@@ -328,19 +396,26 @@ class Verifier:
                 it = ArchiveIterator(fh, check_digests=True)
                 for record in it:
                     rid = record.rec_headers.get_header("WARC-Record-ID")
-                    sha = labels.get(record.rec_headers.get_header("WARC-Payload-Digest") or "")
+                    digest = record.rec_headers.get_header("WARC-Payload-Digest") or ""
+                    sha = labels.get(digest)
+                    seen = {"type": record.rec_type, "uri": record.rec_headers.get_header("WARC-Target-URI"),
+                            "digest": digest}
                     if sha and record.rec_type == "response" and sha not in payloads:
                         body = record.content_stream().read()
                         if hashlib.sha256(body).hexdigest() == sha:
                             payloads[sha] = body
+                        seen.update(sha256=hashlib.sha256(body).hexdigest(), length=len(body))
                     else:
-                        stream = record.content_stream()
-                        while stream.read(1 << 20):  # digests are checked as the payload streams by
-                            pass
+                        stream, hasher, length = record.content_stream(), hashlib.sha256(), 0
+                        while chunk := stream.read(1 << 20):  # digests are checked as the payload streams by
+                            if deep:
+                                hasher.update(chunk)
+                                length += len(chunk)
+                        seen.update(sha256=hasher.hexdigest(), length=length)
                     if record.digest_checker.passed is False:
                         errors.append(f"record {rid} at offset {it.get_record_offset()}: "
                                       + ", ".join(map(str, record.digest_checker.problems)))
-                    ids.add(rid)
+                    ids[rid] = seen if deep else {}
         except Exception as exc:  # warcio and gzip raise many kinds on a damaged file; all mean "invalid"
             errors.append(f"{type(exc).__name__}: {exc}")
         errors += [f"warcio: {line}" for line in dict.fromkeys(complaints.getvalue().splitlines()) if line.strip()]
@@ -373,6 +448,22 @@ class Verifier:
             self.report.warc_records += written
 
 
+def record_differences(row: dict, seen: dict) -> list[str]:
+    """Where a fetch row and its WARC record disagree: URL, payload digest, and for a response
+    record (a revisit carries no payload) the payload's sha256 and length."""
+    found = []
+    if seen["uri"] != row["url"]:
+        found.append(f"the record is for {seen['uri']}, the row says {row['url']}")
+    if seen["digest"] != payload_label(row["sha256"]):
+        found.append(f"the record's payload digest {seen['digest']} is not the row's sha256 {row['sha256']}")
+    if seen["type"] == "response":
+        if seen["sha256"] != row["sha256"]:
+            found.append(f"the record's payload hashes to {seen['sha256']}, the row says {row['sha256']}")
+        if row["bytes"] is not None and seen["length"] != row["bytes"]:
+            found.append(f"the record's payload is {seen['length']} bytes, the row says {row['bytes']}")
+    return found
+
+
 def _is_sha256(name: str) -> bool:
     return len(name) == 64 and all(c in "0123456789abcdef" for c in name)
 
@@ -385,28 +476,51 @@ def _host_rule(start_urls: list[str]) -> Callable[[str], bool]:
 
 
 def verify_archive(data_dir: Path, repair: bool = False, refetch: Refetch = http_refetch,
-                   index=None) -> VerifyReport:
+                   index=None, deep: bool = False) -> VerifyReport:
     """Check the archive at `data_dir` (and `index`, a search backend, against it); with `repair`,
     mend what can be mended first. See module docstring."""
-    return Verifier(data_dir, repair, refetch, index).run()
+    return Verifier(data_dir, repair, refetch, index, deep).run()
 
 
 def format_report(report: VerifyReport) -> str:
-    lines = [
-        f"Database: {report.database}; {report.parse_records} parse records match their checksums",
-        f"Blobs: {report.blob_files} files, {report.blob_bytes} bytes hashed; {report.references} blobs referenced",
-        f"WARC: {report.warc_files} files, {report.warc_records} records; "
-        f"{report.pending_warc} fetches waiting for the next checkpoint",
-    ]
+    if report.unreadable:
+        lines = [f"Database: archive.db cannot be read ({report.unreadable}); what needs it was not checked: "
+                 "references, fetches, parse records, the search index. Checked on their own:",
+                 f"Blobs: {report.blob_files} files, {report.blob_bytes} bytes hashed against their names",
+                 f"WARC: {report.warc_files} files, {report.warc_records} records read and their digests checked"]
+    else:
+        lines = [
+            f"Database: {report.database}; {report.parse_records} parse records match their checksums",
+            f"Blobs: {report.blob_files} files, {report.blob_bytes} bytes hashed; {report.references} blobs referenced",
+            f"WARC: {report.warc_files} files, {report.warc_records} records; "
+            f"{report.pending_warc} fetches waiting for the next checkpoint",
+        ]
+    if report.fetches_matched is not None:
+        lines.append(f"Fetches: {report.fetches_matched} agree with their WARC records (URL, payload sha256, length)")
+    if report.reparsed is not None:
+        lines.append(f"Parses: {report.reparsed} documents parsed again from their archived files give what is stored")
     if report.indexed is not None:
         lines.append(f"Search index: {report.indexed} disclosures indexed as the archive has them")
     if report.problems:
         lines.append("Problems:")
         for p in report.problems:
-            state = f"repaired: {p.repaired}" if p.repaired else ("CORRUPT" if p.corrupt else "notice")
+            state = f"repaired: {p.repaired}" if p.repaired else (
+                "NOT CHECKED" if p.kind == INDEX_NOT_CHECKED else "CORRUPT" if p.corrupt else "notice")
             lines.append(f"  [{state}] {p.kind}: {p.subject}" + (f" — {p.detail}" if p.detail else ""))
-    outstanding = sum(p.outstanding for p in report.problems)
-    lines.append("Archive intact." if report.ok else
-                 f"Archive NOT intact: {outstanding} problem(s) outstanding" +
-                 ("" if report.database == "ok" else "; the database failed its integrity check"))
+    lines.append(_verdict(report))
     return "\n".join(lines)
+
+
+def _verdict(report: VerifyReport) -> str:
+    """The last line: intact, not intact (and why), or not fully checked."""
+    if report.ok:
+        return "Archive intact."
+    unchecked = [p for p in report.problems if p.kind == INDEX_NOT_CHECKED and p.outstanding]
+    damaged = sum(p.outstanding for p in report.problems) - len(unchecked)
+    if report.unreadable:
+        return f"Archive NOT intact: archive.db cannot be read; {damaged} other problem(s) outstanding"
+    if report.database != "ok":
+        return f"Archive NOT intact: {damaged} problem(s) outstanding; the database failed its integrity check"
+    if damaged:
+        return f"Archive NOT intact: {damaged} problem(s) outstanding"
+    return f"Archive NOT fully checked: {INDEX_NOT_CHECKED}: {unchecked[0].detail}"

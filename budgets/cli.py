@@ -65,7 +65,7 @@ def _resolved_here(values: dict, data_dir: Path) -> dict:
     if not os.environ.get("MEILI_URL") and not (data_dir / "search.db").exists():
         return _resolved(values, None)
     try:
-        backend = _backend(data_dir)
+        backend = _backend(data_dir, reader=True)
         try:
             return _resolved(values, backend)
         finally:
@@ -74,15 +74,38 @@ def _resolved_here(values: dict, data_dir: Path) -> dict:
         raise click.ClickException(str(exc)) from exc
 
 
+def _remember_data_dir(ctx: click.Context, param, value: Path) -> Path:
+    ctx.meta["budgets.data_dir"] = value  # for BudgetsGroup's messages
+    return value
+
+
 def data_option(f):
     return click.option(
         "--data", "data_dir", type=click.Path(file_okay=False, path_type=Path),
         default=lambda: os.environ.get("BUDGETS_DATA") or "data", show_default="$BUDGETS_DATA, else ./data",
-        help="Data directory: all state lives under it.",
+        help="Data directory: all state lives under it.", callback=_remember_data_dir,
     )(f)
 
 
-@click.group()
+class BudgetsGroup(click.Group):
+    """Commands whose disk or archive fails them (a damaged archive.db, a full disk, a read-only
+    data directory) stop with a message saying so (budgets/faults.py), not a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        import sqlite3
+
+        from budgets.faults import explain
+
+        try:
+            return super().invoke(ctx)
+        except (sqlite3.DatabaseError, OSError) as exc:
+            message = explain(exc, ctx.meta.get("budgets.data_dir"))
+            if message is None:
+                raise
+            raise click.ClickException(message) from exc
+
+
+@click.group(cls=BudgetsGroup)
 @click.version_option(package_name="budgets")
 def cli() -> None:
     """Crawl, archive, parse, search and export Chinese department budget and final-account disclosures."""
@@ -151,6 +174,7 @@ def crawl(urls, portals_file, delay, concurrency, settings, verbose, no_process,
     if no_wait or abandon:
         raise click.UsageError("--no-wait and --abandon go with --redis")
     hold_writer_lock(data_dir)
+    ArchiveDB(data_dir / "archive.db").close()  # a damaged one stops here (BudgetsGroup), before Scrapy starts
     run_id = run_crawl(data_dir, start_urls, overrides)
     db = ArchiveDB(data_dir / "archive.db")
     summary = run_summary(db, run_id)
@@ -277,11 +301,11 @@ def status(redis_url, as_json: bool, data_dir: Path) -> None:
     from crawler.distributed.keys import Keys
 
     if not redis_url:
-        from archive.db import ArchiveDB
+        from archive.readonly import open_for_reading
         from budgets.local_status import archive_status, format_status
 
         require_archive(data_dir)
-        st = archive_status(ArchiveDB(data_dir / "archive.db"))
+        st = archive_status(open_for_reading(data_dir / "archive.db"))
         click.echo(json.dumps(st, ensure_ascii=False) if as_json else format_status(st))
         return
     server = _redis(redis_url)
@@ -350,11 +374,12 @@ def ingest(redis_url, idle_exit, no_process, retry_failed, verbose, data_dir: Pa
     click.echo(f"Wrote {writer.applied} messages ({writer.failed} could not be written)")
 
 
-def _backend(data_dir: Path):
+def _backend(data_dir: Path, reader: bool = False):
+    """The search index; a `reader` opens the embedded one read-only (see index.open_backend)."""
     from index import open_backend
 
     return open_backend(data_dir, os.environ.get("MEILI_URL"), os.environ.get("MEILI_MASTER_KEY"),
-                        os.environ.get("MEILI_SEARCH_KEY"))
+                        os.environ.get("MEILI_SEARCH_KEY"), reader=reader)
 
 
 def _process_and_report(data_dir: Path, force: bool) -> None:
@@ -425,9 +450,9 @@ def reparse(stale_only: bool, data_dir: Path) -> None:
 def export(fmt, table, output, excel, province, city, county, admin_code, year, kind, department, since,
            parsed_only, data_dir: Path) -> None:
     """Bulk export, one record per disclosure (or one row per figure), streamed in constant memory."""
-    from archive.db import ArchiveDB
     from archive.export import count_documents
     from archive.export_run import run_export
+    from archive.readonly import open_for_reading
     from budgets.progress import Progress
     from index.base import Filters
 
@@ -440,7 +465,7 @@ def export(fmt, table, output, excel, province, city, county, admin_code, year, 
                            data_dir)
     filters = Filters(admin_code=admin_code, year=_year(year), **typed)
     day = since.strftime("%Y-%m-%d") if since else None
-    db = ArchiveDB(data_dir / "archive.db")
+    db = open_for_reading(data_dir / "archive.db")
     progress = Progress("export", total=count_documents(db, filters, day))
     sys.stdout.flush()
     result = run_export(db, fmt, table, output=output, stdout=sys.stdout.buffer, filters=filters, since=day,
@@ -516,7 +541,7 @@ def search(query, region, province, city, county, admin_code, year, kind, depart
     if not os.environ.get("MEILI_URL"):
         require_archive(data_dir)
     try:
-        backend = _backend(data_dir)
+        backend = _backend(data_dir, reader=True)
         try:
             base = dict(admin_code=admin_code, year=_year(year),
                         **_resolved(dict(province=province, city=city, county=county, kind=kind,
@@ -759,7 +784,7 @@ def serve(host: str, port: int, data_dir: Path) -> None:
     if not os.environ.get("MEILI_URL") and not (data_dir / "search.db").exists():
         raise click.UsageError(f"no search index in {data_dir} (run `budgets index` first)")
     try:
-        backend = _backend(data_dir)
+        backend = _backend(data_dir, reader=True)
     except SearchError as exc:
         raise click.ClickException(str(exc)) from exc
     try:
@@ -781,27 +806,39 @@ def serve(host: str, port: int, data_dir: Path) -> None:
 @cli.command()
 @click.option("--repair", is_flag=True, help="Restore lost or corrupt files from WARC records or their URLs, "
               "register stray blobs, drop temporary files, write missing WARC records again.")
+@click.option("--deep", is_flag=True, help="Also parse every document again from its archived files and compare "
+              "figures, flags and department with the stored parse (as slow as `budgets reparse`), and check "
+              "every fetch row against its WARC record (URL, payload sha256, length).")
 @data_option
-def verify(repair: bool, data_dir: Path) -> None:
-    """Re-hash every archived file and check every reference and WARC record; exit 1 if anything is wrong."""
-    from archive.verify import format_report, verify_archive
+def verify(repair: bool, deep: bool, data_dir: Path) -> None:
+    """Re-hash every archived file and check every reference and WARC record; exit 1 if anything is wrong
+    or could not be checked."""
+    from archive.verify import INDEX_NOT_CHECKED, format_report, verify_archive
     from index import SearchError
 
     require_archive(data_dir)
     if repair:
         hold_writer_lock(data_dir)
-    index, index_missing = None, not os.environ.get("MEILI_URL") and not (data_dir / "search.db").exists()
+    index, index_error = None, None
+    index_missing = not os.environ.get("MEILI_URL") and not (data_dir / "search.db").exists()
     try:
         if repair or not index_missing:
-            index = _backend(data_dir)
+            index = _backend(data_dir, reader=not repair)
     except SearchError as exc:
-        click.echo(f"Search index not checked: {exc}", err=True)
+        index_error = str(exc)
     try:
-        report = verify_archive(data_dir, repair=repair, index=index)
+        report = verify_archive(data_dir, repair=repair, index=index, deep=deep)
     finally:
         if index is not None:
             index.close()
-    if index_missing and not repair and _has_parses(data_dir):  # a --no-process archive has nothing to index yet
+    if index_error:  # not checked is not intact: Meilisearch down, a search.db that cannot be read
+        report.add(INDEX_NOT_CHECKED, "search index", index_error)
+    if deep and not report.unreadable:
+        from budgets.deep_verify import check_parses
+
+        check_parses(data_dir, report)
+    if index_missing and not repair and not report.unreadable and _has_parses(data_dir):
+        # a --no-process archive has nothing to index yet
         report.add("missing search index", "search.db", "searches find nothing; `budgets verify --repair` or "
                    "`budgets index` builds it")
     click.echo(format_report(report))
@@ -810,9 +847,9 @@ def verify(repair: bool, data_dir: Path) -> None:
 
 
 def _has_parses(data_dir: Path) -> bool:
-    from archive.db import ArchiveDB
+    from archive.readonly import ReadOnlyArchiveDB
 
-    db = ArchiveDB(data_dir / "archive.db")
+    db = ReadOnlyArchiveDB(data_dir / "archive.db")
     try:
         return db.db.execute("select 1 from parses limit 1").fetchone() is not None
     finally:

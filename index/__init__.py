@@ -15,10 +15,16 @@ __all__ = ["FACET_FIELDS", "Backend", "Filters", "Hit", "SearchError", "SearchQu
 
 
 def open_backend(data_dir: Path, meili_url: str | None = None, meili_key: str | None = None,
-                 meili_search_key: str | None = None) -> Backend:
-    """Meilisearch at `meili_url` (master key `meili_key`) if given, else the embedded index."""
+                 meili_search_key: str | None = None, reader: bool = False) -> Backend:
+    """Meilisearch at `meili_url` (master key `meili_key`) if given, else the embedded index.
+
+    The embedded index is opened read-only where the data directory cannot be written, and for
+    a `reader` (search, serve, verify) whenever it exists: a reader never creates or rebuilds it."""
     if meili_url:
         from index.meili import MeiliBackend
         return MeiliBackend(meili_url, meili_key, search_key=meili_search_key)
+    from archive.readonly import writable
     from index.fts import FtsBackend
-    return FtsBackend(Path(data_dir) / "search.db")
+    path = Path(data_dir) / "search.db"
+    readonly = (reader and path.is_file()) or (Path(data_dir).is_dir() and not writable(Path(data_dir)))
+    return FtsBackend(path, readonly=readonly)

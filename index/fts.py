@@ -28,7 +28,8 @@ import jieba
 import numpy as np
 import sqlite_utils
 
-from index.base import FACET_FIELDS, Filters, Hit, SearchQuery, SearchResult, flatten, no_hits, region_of
+from index.base import (FACET_FIELDS, Filters, Hit, SearchError, SearchQuery, SearchResult, flatten, no_hits,
+                        region_of)
 from index.segment import DOMAIN_WORDS, QUOTES, normalise
 from index.snippet import make_snippet
 from index.terms import GAP, ParsedQuery, index_streams, parse_query
@@ -47,6 +48,24 @@ _FIELDS = ("id", "title", "department", "province", "city", "county", "admin_cod
 _TABLES = ("docs", "texts", "words", "grams")
 
 
+def _open_readonly(path: Path) -> sqlite3.Connection:
+    """search.db as it is, or a SearchError saying why it cannot be searched."""
+    from archive.readonly import connect_ro
+
+    if not path.is_file():
+        raise SearchError(f"no search index at {path}, and its directory cannot be written to build one")
+    try:
+        conn = connect_ro(path)
+        row = conn.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise SearchError(f"cannot read the search index {path}: {exc}") from exc
+    if not row or row[0] != FORMAT:
+        conn.close()
+        raise SearchError(f"the search index {path} was built by another version of budgets; "
+                          "`budgets index --rebuild` makes it again")
+    return conn
+
+
 def _fts_string(s: str) -> str:
     return '"' + s.replace('"', '""') + '"'
 
@@ -61,16 +80,23 @@ def _tokens(row: dict) -> tuple[str, str, str, str]:
 class FtsBackend:
     """SQLite FTS5 index; safe to share between threads (one connection, one lock)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, readonly: bool = False) -> None:
+        """`readonly`: for a data directory that cannot be written; search only, nothing is
+        created or changed (a missing or outdated index is an error, not rebuilt)."""
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(self.path, check_same_thread=False)
+        if readonly:
+            self._conn = _open_readonly(self.path)
+        else:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._conn = sqlite3.connect(self.path, check_same_thread=False)
         self._conn.row_factory = sqlite3.Row
         self._conn.create_function("norm_contains", 2, _norm_contains, deterministic=True)
         self._lock = threading.Lock()
         self._distinct: dict[str, tuple[list, np.ndarray]] = {}  # facet field -> values, codes (_codes)
         self._data_version = -1  # PRAGMA data_version when _distinct was valid
         self._db = sqlite_utils.Database(self._conn)
+        if readonly:
+            return
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._ensure_schema()

@@ -23,8 +23,8 @@ from typing import Iterable
 import sqlite_utils
 
 from archive.export import build_record
+from archive.readonly import ReadOnlyArchiveDB, connect_ro
 from budgets.web.labels import figure_label, is_headcount
-from budgets.web.readonly import ReadOnlyArchiveDB, connect_ro
 from parsers.flag_types import flag_label, flag_sentence
 from parsers.catalogue import FIGURE_KEYS
 

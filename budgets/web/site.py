@@ -14,9 +14,9 @@ from weakref import WeakKeyDictionary
 
 from archive.blobs import BlobStore
 from archive.export import build_record
+from archive.readonly import ReadOnlyArchiveDB
 from budgets.filter_names import resolve
 from budgets.web.fresh import BrowseRefresher
-from budgets.web.readonly import ReadOnlyArchiveDB
 from index import Backend, SearchError, SearchQuery, SearchResult
 
 log = logging.getLogger(__name__)
