@@ -95,7 +95,7 @@ FIGURES: tuple[FigureRule, ...] = (
         columns=(r"^基本支出",),
         sentences=(
             ("expenditure", r"基本支出(?:预算数|决算数)?(?:为)?", 3),
-            ("basic", r"(?:预算数|决算数)(?:为)?", 3),
+            ("basic", r"基本支出(?:预算数|决算数)?(?:为)?|(?:预算数|决算数)(?:为)?", 3),
         ),
         tables=("summary", "expenditure", "performance"),
         note="a 基本支出 heading over 人员支出 / 公用支出 with no total column of its own prints no 基本支出",
@@ -106,7 +106,7 @@ FIGURES: tuple[FigureRule, ...] = (
         columns=(r"^项目支出",),
         sentences=(
             ("expenditure", r"项目支出(?:预算数|决算数)?(?:为)?", 3),
-            ("project", r"(?:预算数|决算数)(?:为)?", 3),
+            ("project", r"项目支出(?:预算数|决算数)?(?:为)?|(?:预算数|决算数)(?:为)?", 3),
         ),
         tables=("summary", "expenditure", "performance", "project_list"),
     ),
@@ -119,7 +119,7 @@ FIGURES: tuple[FigureRule, ...] = (
     ),
     FigureRule(
         "three_public_overseas", "因公出国（境）费", meaning="因公出国（境）费",
-        columns=(r"因公出国[(（]境[)）]费",),
+        columns=(r"因公出国[(（]?境[)）]?费",),  # brackets a text layer may lose or move
         code="30212",
         sentences=(("three_public", r"因公出国[（(]境[)）]费(?:用)?", 3),),
         tables=("three_public",),
@@ -243,20 +243,26 @@ TABLE_KINDS: tuple[TableKind, ...] = (
     TableKind("procurement", "政府采购预算表", r"政府采购"),
     TableKind("performance", "整体绩效目标表", r"绩效.*整体|整体.*绩效", figures=False),
     TableKind("project_list", "项目支出表", r"绩效|专项资金|项目支出(预算|决算)?(表|明细|情况)", figures=False),
-    TableKind("income", "收入总表", r"收入(预算|决算)?(总表|表|汇总表|情况表)",
+    TableKind("income", "收入总表", r"收入(预算|决算)?(总表|表|汇总表|情况表|总体情况表)",
               title_not=r"财政拨款|一般公共预算|政府性基金|专户|经费拨款|基本支出|非税|国有资本|支出",
               heads=(r"^(一般公共预算|公共财政)", r"^(上年结转|年初结转)")),
-    TableKind("expenditure", "支出总表", r"支出(预算|决算)?(总表|分类|汇总|表|情况表)",
+    TableKind("expenditure", "支出总表", r"支出(预算|决算)?(总表|分类|汇总|表|情况表|总体情况表)",
               title_not=r"财政拨款|一般公共预算|政府性基金|专户|经费拨款|基本支出|非税|国有资本|三公|项目|采购|收入",
               heads=(r"^基本支出", r"^项目支出")),
 )
 # A title that names one source of money (财政拨款, 政府性基金 …) or one part of the spending
 # (基本支出) is a part table: never taken for a whole table by its structure.
 PART_TITLE = re.compile(r"财政拨款|一般公共预算|政府性基金|国有资本|专户|经费拨款|非税|基本支出")
+# kinds whose arithmetic is about the contract's figures: only these are checked row by row
+FIGURE_TABLES = frozenset(t.kind for t in TABLE_KINDS if t.figures) | {"other"}
 TABLE_KIND_LABELS = {t.kind: t.label for t in TABLE_KINDS} | {"other": "未识别"}
 
+# A 说明 that says the carry-over is counted inside each source of income: its income total
+# is not this year's income (Chongqing: 结转金额已纳入相应性质的资金收入中进行反映).
+CARRYOVER_INSIDE = re.compile(r"结转(?:金额|资金)?(?:已|均)?(?:纳入|计入|包含在)[^。；\n]{0,12}收入")
+
 # Columns that print another year or a change, never this year's figure.
-EXCLUDED_COLUMN = re.compile(r"上年|增减|同比|变动|增长|比较|差额")
+EXCLUDED_COLUMN = re.compile(r"上年(?!结转|结余)|增减|同比|变动|增长|比较|差额")
 # The column a final account's figures come from; a budget's are its 预算数.
 FINAL_ACCOUNT_COLUMN = re.compile(r"决算")
 BUDGET_ONLY_COLUMN = re.compile(r"预算")

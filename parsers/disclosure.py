@@ -6,7 +6,8 @@ every inconsistency flagged.
 """
 from __future__ import annotations
 
-from parsers import checks, figures, metadata
+from parsers import checks, doctype, figures, judge, metadata
+from parsers.catalogue import FIGURE_TABLES
 from parsers.model import Context, ExtractedFile
 from parsers.numbers import find_amounts, parse_number
 from parsers.version import PARSER_VERSION
@@ -38,17 +39,23 @@ def full_text(files: list[ExtractedFile]) -> str:
 def parse_disclosure(files: list[ExtractedFile], context: Context) -> dict:
     """The record fields of one disclosure (department … text, parser_version) from its files."""
     readable = [f for f in files if f.error is None]
-    dept = metadata.department(readable, context)
+    verdict = doctype.classify(readable, metadata.names_department)
+    # a notice or a report named …部门预算: only who issued it, as it says; no year or kind
+    dept = metadata.department(readable, context) if verdict.is_disclosure else metadata.issuer(readable)
     region = metadata.region(dept, readable, context)
-    year = metadata.fiscal_year(readable, context)
-    kind = metadata.kind(readable, context)
+    year = metadata.fiscal_year(readable, context) if verdict.is_disclosure else None
+    kind = metadata.kind(readable, context) if verdict.is_disclosure else None
     unit = _default_unit(readable)
 
-    views = figures.build_views(readable, unit)
-    flags = checks.column_totals(views)  # first: an OCR repair it confirms feeds the readings
+    views = figures.build_views(readable, unit) if verdict.is_disclosure else []
+    kinds = [figures.table_kind(v) for v in views]
+    flags = checks.column_totals([v for v, k in zip(views, kinds) if k in FIGURE_TABLES])  # first: an OCR repair it confirms feeds the readings
     collected, labels = figures.table_readings(views, kind or "budget")
-    figures.text_readings(readable, collected)
+    if verdict.is_disclosure:
+        figures.text_readings(readable, collected, kind, year)
+    rejected = judge.apply_document_rules(collected, readable)
     found, sources, reconcile_flags = checks.reconcile(collected)
+    rejected += judge.choose_by_identities(found, sources, reconcile_flags, collected.readings, unit)
     flags += reconcile_flags
     flags += checks.parts_do_not_sum(collected.readings)
     flags += checks.part_exceeds_whole(found, collected.readings)
@@ -57,9 +64,13 @@ def parse_disclosure(files: list[ExtractedFile], context: Context) -> dict:
     flows = figures.flows(readable)
     flags += checks.year_mismatch(flows, year)
     flags += checks.date_anomalies(flows, year, kind, context.published_date)
+    flags = checks.drop_superseded(flags)
+    tables = [{"title": v.title, "kind": k, "where": v.rows[0].where if v.rows else {}} for v, k in zip(views, kinds)]
 
     ocr = any(f.ocr or any(p.ocr for p in f.paragraphs) or any(t.ocr for t in f.tables) for f in readable)
     return {
+        "is_disclosure": verdict.is_disclosure,
+        "not_disclosure_reason": verdict.reason,
         "department": dept,
         "region": region.as_dict() if region else None,
         "fiscal_year": year,
@@ -67,10 +78,15 @@ def parse_disclosure(files: list[ExtractedFile], context: Context) -> dict:
         "units_in_source": metadata.units_in_source(readable) or (unit if views else None),
         "figures": found,
         "figure_sources": sources,
-        "flags": checks.drop_superseded(flags),
+        "figure_confidence": judge.confidence(found, collected.readings, unit),
+        "figure_gaps": judge.gaps(found, collected.readings, rejected, flags, set(kinds), verdict.is_disclosure),
+        "flags": flags,
+        "tables": tables,
         "ocr": ocr,
         "text": full_text(readable),
         "parser_version": PARSER_VERSION,
         "formats": {f.name: f.format for f in files},
         "errors": [{"file": f.name, "error": f.problem} for f in files if f.problem],
+        # for `budgets parse --explain`: what was set aside and why (not part of the record)
+        "explanation": {"rejected": [r.as_dict() for r in rejected]},
     }

@@ -52,18 +52,27 @@ class Malformed:
 _ENUM = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[)）]|\d+[、.．](?!\d))")
 
 
+# an enumerator whose 、 the text layer moved to the end of the label: 一 一般公共预算资金、
+_ENUM_SPACED = re.compile(r"^\s*[一二三四五六七八九十]+\s+(?=\S)")
+# punctuation left over at a label's end or in empty brackets: …资金、  …支出( )
+_LEFTOVER = re.compile(r"[(（][)）]|[、，,:：]+$")
+
+
 def norm(text: str) -> str:
     """A label as compared: NFKC, no spaces, no markup, no leading enumerator or 其中."""
     s = unicodedata.normalize("NFKC", text or "")
     s = re.sub(r"<[^>]+>", "", s)
+    s = _ENUM_SPACED.sub("", s)
     s = re.sub(r"\s+", "", s)
     s = _ENUM.sub("", s)
+    s = _LEFTOVER.sub("", s)
     return re.sub(r"^其中[:：]?", "", s)
 
 
 def enumerated(text: str) -> bool:
     """Whether a label starts with an enumerator (一、 （一） 1.): a top-level line."""
-    return bool(_ENUM.match(re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or ""))))
+    s = unicodedata.normalize("NFKC", text or "")
+    return bool(_ENUM.match(re.sub(r"\s+", "", s)) or _ENUM_SPACED.match(s))
 
 
 # --- tables --------------------------------------------------------------------------------
@@ -380,6 +389,7 @@ def _summary(view: TableView, out: Collector, doc_kind: str, labels: list[dict],
         other_found = economic_side = False
         other_rows: list[Row] = []
         totals: list[tuple[bool, Row, str]] = []  # (says 本年/当年, row, label as printed)
+        carried = False  # past a 上年结转 line that prints an amount: what follows is its parts, or adds it in
         for row in view.rows:
             raw = row.cells[lc]
             label = norm(raw)
@@ -387,18 +397,23 @@ def _summary(view: TableView, out: Collector, doc_kind: str, labels: list[dict],
                 continue
             if side == "income":
                 key = _row_key(label)
-                if key:
+                if key == "income_carryover":
+                    # a 财政拨款 summary's carry-over is the appropriations' only, not the department's
+                    if not fiscal_only:
+                        out.cell(key, view, row, vc, origin, label=raw)
+                    carried = carried or row.numbers[vc].value not in (None, Decimal(0))
+                elif key and not carried:
                     out.cell(key, view, row, vc, origin, label=raw)
                 if fiscal_only:
                     continue
-                if label == "其他收入" and enumerated(raw) and not other_found:
+                if label == "其他收入" and enumerated(raw) and not other_found and not carried:
                     other_found = True
                     out.cell("income_other", view, row, vc, origin, label=raw)
                 m = _SUMMARY_TOTAL.match(label)
                 if m:
                     if m.group(2) == "支出":
                         labels.append({"view": view, "row": row, "col": lc, "value_col": vc, "expected": "收入", "printed": raw})
-                    if m.group(3) != "总计":
+                    if m.group(3) != "总计" and (m.group(1) or not carried):
                         totals.append((bool(m.group(1)), row, raw))
             elif not fiscal_only:
                 m = _SUMMARY_TOTAL.match(label)
@@ -658,11 +673,13 @@ _TOPICS = [
     ("income", r"收入(预算|决算|情况)"),
     ("expenditure", r"支出(预算|决算|情况)"),
 ]
-_HEAD = re.compile(r"^\s*(?:(?P<l1>[一二三四五六七八九十]+\s*[、.．])|(?P<l2>[（(]\s*[一二三四五六七八九十]+\s*[)）])|(?P<l3>\d+\s*[、.．](?!\d))|(?P<l4>[（(]\s*\d+\s*[)）]))\s*(?P<head>[^：:，,。；\n]{0,30})")
+_HEAD = re.compile(r"^\s*(?:(?P<l0>第[一二三四五六七八九十]+部分[:：、]?)|(?P<l1>[一二三四五六七八九十]+\s*[、.．])|(?P<l2>[（(]\s*[一二三四五六七八九十]+\s*[)）])|(?P<l3>\d+\s*[、.．](?!\d))|(?P<l4>[（(]\s*\d+\s*[)）]))\s*(?P<head>[^：:，,。；\n]{0,30})")
 
 _AMT = r"(?P<amt>[0-9０-９][0-9０-９,，.．\s]*?\s*(?:万元|元|万))"
 # between a label and its amount: no digits, no sentence end, and no 增加/减少/比/较/占 (a change, not the figure)
 _GAP = r"(?:(?!增|减|比|较|占)[^\d。；;\n]){0,%d}?"
+# a label restated with its year before the amount: 因公出国（境）费用。2026 年预算数 0.00 万元
+_YEAR_INFIX = r"(?:[。：:，,]?\s*(?P<yr>\d{4})\s*年度?\s*(?:预算数|决算数|预算|决算)?(?:为|是)?)?"
 # 会议费（款）is a 功能分类 line named like the expense, not the expense itself
 # the 说明's sentence forms per section topic: (key, label, gap) from the catalogue, and the
 # amounts read for the checks only
@@ -670,7 +687,7 @@ _SENTENCES: dict[str, list[tuple[str, str, int]]] = {}
 for _rule in FIGURES:
     for _topic, _label, _gap in _rule.sentences:
         _SENTENCES.setdefault(_topic, []).append((_rule.key, _label, _gap))
-_SENTENCES["three_public"].append((VEHICLE, r"公务用车购置及运行(?:维护)?费", 3))
+_SENTENCES["three_public"].append((VEHICLE, r"公务用车购置[及和]运行(?:维护)?费", 3))
 for _topic in ("expenditure", "basic", "project"):
     _SENTENCES[_topic].append((EXPENDITURE_OTHER, r"单位预留机动经费(?:预算数)?(?:为)?", 3))
 # words just before a label that make its amount another year's or a comparison: 比上年…, 较2025年…
@@ -709,7 +726,7 @@ def _sections(flow: Flow) -> list[tuple[str, int, int]]:
         m = _HEAD.match(para)
         if not m:
             continue
-        level = next(n for n in (1, 2, 3, 4) if m.group(f"l{n}"))
+        level = next(n for n in (0, 1, 2, 3, 4) if m.group(f"l{n}"))
         head = m.group("head")
         new = next((t for t, rx in _TOPICS if re.search(rx, head)), "other")
         if new == "other" and level > topic_level and topic != "other":
@@ -725,6 +742,8 @@ def _sentence_amount(segment: str, rx: re.Pattern, doc_kind: str | None, fiscal_
     account's sentence that names the budget first may go on to its 决算数."""
     for m in rx.finditer(segment):
         clause_start = max(segment.rfind(c, 0, m.start()) for c in "，,。；;\n") + 1
+        if m.groupdict().get("yr") and fiscal_year and int(m.group("yr")) != fiscal_year:
+            continue
         if not _other_year_or_kind(segment[clause_start:m.start()], m.group(0), doc_kind, fiscal_year):
             return m
         if doc_kind == "final_account":
@@ -741,7 +760,7 @@ def text_readings(files: list[ExtractedFile], out: Collector, doc_kind: str | No
         for topic, start, end in _sections(flow):
             segment = flow.text[start:end]
             for key, label, gap in _SENTENCES.get(topic, []):
-                rx = re.compile(f"(?:{label})" + (_GAP % gap) + _AMT)
+                rx = re.compile(f"(?:{label})" + _YEAR_INFIX + (_GAP % gap) + _AMT)
                 m = _sentence_amount(segment, rx, doc_kind, fiscal_year)
                 if not m:
                     continue
