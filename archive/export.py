@@ -19,10 +19,12 @@ RECORD_FIELDS = (
     "id", "detail_url", "duplicate_urls", "attachment_urls", "title", "department", "region",
     "fiscal_year", "kind", "units_in_source", "published_date", "page_metadata", "figures",
     "figure_sources", "flags", "ocr", "files", "text", "parse_status", "is_disclosure", "not_disclosure_reason",
+    "figure_confidence", "figure_gaps", "tables",
 )
 # fields the parsers own; the crawl's own reading (from the article page) is the fallback
 PARSED_FIELDS = ("department", "region", "fiscal_year", "kind", "units_in_source", "figures",
-                 "figure_sources", "flags", "ocr", "text", "is_disclosure", "not_disclosure_reason")
+                 "figure_sources", "flags", "ocr", "text", "is_disclosure", "not_disclosure_reason",
+                 "figure_confidence", "figure_gaps", "tables")
 REGION_FIELDS = ("province", "city", "county", "admin_code")
 EMPTY_REGION = dict.fromkeys(REGION_FIELDS)
 
@@ -58,6 +60,9 @@ def build_record(db: ArchiveDB, doc: dict) -> dict:
         "parse_status": parse_status(db, doc, files, parse),
         "is_disclosure": True,  # the crawl found it a disclosure; the parse may find otherwise
         "not_disclosure_reason": None,
+        "figure_confidence": {},
+        "figure_gaps": {},
+        "tables": [],
     }
     hint = json.loads(doc.get("region_hint") or "{}")
     if hint:

@@ -478,8 +478,10 @@ def export(fmt, table, output, excel, province, city, county, admin_code, year, 
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the record as one JSON line.")
+@click.option("--explain", is_flag=True,
+              help="For every figure key: its value and witnesses, or why there is none; tables recognised and not.")
 @data_option
-def parse(files, as_json: bool, data_dir: Path) -> None:
+def parse(files, as_json: bool, explain: bool, data_dir: Path) -> None:
     """Parse local files as one disclosure (e.g. a 说明 file plus its tables file).
 
     Nothing is read from or written to the archive (`--data` is accepted, as by every command).
@@ -488,7 +490,12 @@ def parse(files, as_json: bool, data_dir: Path) -> None:
 
     from budgets.process import parse_local_files
 
-    record = parse_local_files(list(files))
+    record = parse_local_files(list(files), explain=explain)
+    if explain:
+        from budgets.explain import explain as show_explanation
+
+        show_explanation(record, click.echo)
+        return
     if as_json:
         click.echo(json.dumps(record, ensure_ascii=False))
         return

@@ -161,8 +161,9 @@ def process(data_dir: Path, backend=None, force: bool = False) -> ProcessReport:
         archive.close()
 
 
-def parse_local_files(paths: list[Path]) -> dict:
-    """The contract's record for files a researcher downloaded by hand (no archive, no network)."""
+def parse_local_files(paths: list[Path], explain: bool = False) -> dict:
+    """The contract's record for files a researcher downloaded by hand (no archive, no network);
+    with `explain`, also the readings the parser set aside (key `explanation`)."""
     from archive.export import EMPTY_REGION, RECORD_FIELDS
 
     extracted = []
@@ -183,7 +184,10 @@ def parse_local_files(paths: list[Path]) -> dict:
         "title": None, "department": None, "region": dict(EMPTY_REGION), "fiscal_year": None, "kind": None,
         "units_in_source": None, "published_date": None, "page_metadata": {}, "figures": {},
         "figure_sources": {}, "flags": [], "ocr": False, "files": files, "text": "", "parse_status": "parsed",
-        "is_disclosure": False, "not_disclosure_reason": None,
+        "is_disclosure": False, "not_disclosure_reason": None, "figure_confidence": {}, "figure_gaps": {}, "tables": [],
     }
     record.update({k: v for k, v in parsed.items() if k in RECORD_FIELDS and k != "files" and v is not None})
-    return {k: record[k] for k in RECORD_FIELDS}
+    out = {k: record[k] for k in RECORD_FIELDS}
+    if explain:
+        out["explanation"] = parsed.get("explanation", {})
+    return out

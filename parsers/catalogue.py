@@ -29,6 +29,7 @@ class FigureRule:
     columns: tuple[str, ...] = ()  # column headings in tables that print it as a column of a total row
     code: str | None = None  # 经济分类 code of its line
     # (section topic of the 说明, label before the amount, how many characters may stand between)
+    # topic "any": a form specific enough to be read in every section but the glossary
     sentences: tuple[tuple[str, str, int], ...] = ()
     tables: tuple[str, ...] = ()  # table kinds it may be read from
     note: str = ""
@@ -154,7 +155,7 @@ FIGURES: tuple[FigureRule, ...] = (
     FigureRule(
         "procurement_total", "政府采购", meaning="政府采购 total",
         columns=(r"^(总计|合计|金额)$",),
-        sentences=(("procurement", r"(?:预算数|决算数|预算总额|采购(?:预算)?总额|采购(?:预算)?金额)(?:为)?", 3),),
+        sentences=(("procurement", r"(?:预算数|决算数|预算总额|采购(?:预算)?总额|采购(?:预算)?金额|采购(?:项目|预算)(?:资金)?(?:共有|共计|合计))(?:为)?", 3),),
         tables=("procurement",),
         note="the stated total: a table's 合计 row or the 说明's sentence, never one line of a table",
     ),
@@ -162,7 +163,8 @@ FIGURES: tuple[FigureRule, ...] = (
         "meeting_expenses", "会议费", meaning="会议费",
         columns=(r"(^|/)会议费$",),
         code="30215",
-        sentences=(("three_public", r"会议费(?![（(][类款项])", 6), ("meeting_training", r"会议费(?![（(][类款项])", 6)),
+        sentences=(("three_public", r"会议费(?![（(][类款项])", 6), ("meeting_training", r"会议费(?![（(][类款项])", 6),
+                   ("any", r"会议费(?:预算|决算)(?:数)?(?:为)?", 1)),
         tables=("three_public",),
         note="会议费（款）is a 功能分类 line named like the expense, not the expense",
     ),
@@ -170,7 +172,8 @@ FIGURES: tuple[FigureRule, ...] = (
         "training_expenses", "培训费", meaning="培训费",
         columns=(r"(^|/)培训费$",),
         code="30216",
-        sentences=(("three_public", r"培训费(?![（(][类款项])", 6), ("meeting_training", r"培训费(?![（(][类款项])", 6)),
+        sentences=(("three_public", r"培训费(?![（(][类款项])", 6), ("meeting_training", r"培训费(?![（(][类款项])", 6),
+                   ("any", r"培训费(?:预算|决算)(?:数)?(?:为)?", 1)),
         tables=("three_public",),
     ),
     FigureRule(
@@ -277,7 +280,6 @@ class Identity:
     total: str
     parts: tuple[str, ...]
     optional: tuple[str, ...] = field(default=())
-    exact: bool = True  # whether the parts are all the total holds (False: parts may not exceed it)
 
 
 IDENTITIES: tuple[Identity, ...] = (
@@ -288,7 +290,5 @@ IDENTITIES: tuple[Identity, ...] = (
               "three_public_reception")),
     Identity("vehicle_parts", "公务用车购置费 + 运行维护费 = 公务用车购置及运行费", VEHICLE,
              ("three_public_vehicle_purchase", "three_public_vehicle_operation")),
-    Identity("income_parts", "收入来源之和不超过本年收入合计", "income_total",
-             ("income_general_budget",), ("income_gov_fund", "income_other"), exact=False),
     Identity("balanced_budget", "本年收入合计 = 本年支出合计（预算）", "income_total", ("expenditure_total",)),
 )

@@ -47,7 +47,7 @@ def parse_disclosure(files: list[ExtractedFile], context: Context) -> dict:
     kind = metadata.kind(readable, context) if verdict.is_disclosure else None
     unit = _default_unit(readable)
 
-    views = figures.build_views(readable, unit) if verdict.is_disclosure else []
+    views = figures.build_views(readable, unit, year) if verdict.is_disclosure else []
     kinds = [figures.table_kind(v) for v in views]
     flags = checks.column_totals([v for v, k in zip(views, kinds) if k in FIGURE_TABLES])  # first: an OCR repair it confirms feeds the readings
     collected, labels = figures.table_readings(views, kind or "budget")

@@ -101,6 +101,16 @@ class TableView:
     kinds: list[str]  # per column: label, code or amount
     rows: list[Row]
     partial: bool = False  # one page of a table whose other pages could not be joined to it
+    year: int | None = None  # the fiscal year: a column headed with another year is not this year's
+
+    def excluded(self, col: int) -> bool:
+        """Whether a column prints another year or a change (上年, 增减, 2025年预算数 in a 2026
+        budget), never this year's figure."""
+        path = self.columns[col]
+        if EXCLUDED_COLUMN.search(path):
+            return True
+        years = {int(y) for y in _YEAR_IN_HEADING.findall(path)}
+        return bool(self.year and years and self.year not in years)
 
     def label_of(self, row: Row) -> str:
         """A row's label: its label cells, joined."""
@@ -115,12 +125,29 @@ class TableView:
         return [row.cells[i].strip() if i < len(row.cells) else "" for i, k in enumerate(self.kinds) if k == "code"]
 
     def total_row(self) -> Row | None:
-        """The 合计 row; a table of one unit's row only is its own total."""
+        """The 合计 row; a table of one unit's row only is its own total; else a first row
+        without a code (the unit's name) whose amount is what its top-level coded rows add up to."""
         for row in self.rows:
             labels = [norm(row.cells[i]) for i, k in enumerate(self.kinds) if k != "amount" and i < len(row.cells)]
             if any(_TOTAL.match(lb) for lb in labels if lb):
                 return row
-        return self.rows[0] if len(self.rows) == 1 else None
+        if len(self.rows) <= 1:
+            return self.rows[0] if self.rows else None
+        return self._unit_total()
+
+    def _unit_total(self) -> Row | None:
+        first = self.rows[0]
+        coded = [(c, r) for r in self.rows[1:] if (c := next((x for x in self.codes_of(r) if x.isdigit()), ""))]
+        amounts = [i for i, k in enumerate(self.kinds) if k == "amount" and first.numbers[i].status == "ok"]
+        if any(c for c in self.codes_of(first)) or not coded or not amounts:
+            return None
+        top = min(len(c) for c, _ in coded)
+        col = amounts[0]
+        summed = sum((r.numbers[col].value or Decimal(0) for c, r in coded if len(c) == top and r.numbers[col].status == "ok"), Decimal(0))
+        return first if summed == first.numbers[col].value else None
+
+
+_YEAR_IN_HEADING = re.compile(r"((?:19|20)\d{2})年")
 
 
 def _numbering_row(cells: list[str]) -> bool:
@@ -232,7 +259,7 @@ def _strip_top(table: Table) -> tuple[list[list[str]], str | None, str, int]:
     return rows, unit, title, skipped
 
 
-def build_views(files: list[ExtractedFile], default_unit: str | None) -> list[TableView]:
+def build_views(files: list[ExtractedFile], default_unit: str | None, fiscal_year: int | None = None) -> list[TableView]:
     """Every table as a view; a table continuing the previous one (same headings) is joined to it."""
     views: list[TableView] = []
     prev_first: list[str] | None = None
@@ -264,6 +291,7 @@ def build_views(files: list[ExtractedFile], default_unit: str | None) -> list[Ta
                     title, unit = views[-1].title, unit or views[-1].unit
                 view = TableView(
                     index=len(views),
+                    year=fiscal_year,
                     title=title,
                     partial=headless,
                     unit=unit or default_unit or "元",
@@ -354,7 +382,7 @@ def _value_col(view: TableView, label_col: int, kind: str) -> int | None:
     for i in range(label_col + 1, len(view.kinds)):
         if view.kinds[i] == "label":
             break
-        if view.kinds[i] == "amount" and not EXCLUDED_COLUMN.search(view.columns[i]) and not (
+        if view.kinds[i] == "amount" and not view.excluded(i) and not (
             kind == "final_account" and "预算" in view.columns[i] and "决算" not in view.columns[i]
         ):
             candidates.append(i)
@@ -442,7 +470,7 @@ def _summary(view: TableView, out: Collector, doc_kind: str, labels: list[dict],
 def _first_col(view: TableView, pattern: str, top: bool = False, last: bool = False, exclude: str | None = None) -> int | None:
     rx = re.compile(pattern)
     for i, path in enumerate(view.columns):
-        if view.kinds[i] != "amount" or EXCLUDED_COLUMN.search(path):
+        if view.kinds[i] != "amount" or view.excluded(i):
             continue
         if exclude and re.search(exclude, path):
             continue
@@ -471,7 +499,7 @@ def _parent_col(view: TableView, top: str) -> int | None:
     and 公用支出) prints no total: a child is never its parent."""
     rx = re.compile(top)
     cols = [i for i, p in enumerate(view.columns)
-            if view.kinds[i] == "amount" and not EXCLUDED_COLUMN.search(p) and rx.search(p.split("/")[0])]
+            if view.kinds[i] == "amount" and not view.excluded(i) and rx.search(p.split("/")[0])]
     if len(cols) == 1:
         return cols[0]
     own = [i for i in cols if len(view.columns[i].split("/")) == 1 or _SUBTOTAL.search(view.columns[i].split("/")[1])]
@@ -501,7 +529,7 @@ def _income_columns(view: TableView, out: Collector) -> bool | None:
     for key in ("income_general_budget", "income_gov_fund", "income_other"):
         rx = re.compile(RULES[key].columns[0])
         col = next((i for i, p in enumerate(view.columns)
-                    if view.kinds[i] == "amount" and not EXCLUDED_COLUMN.search(p)
+                    if view.kinds[i] == "amount" and not view.excluded(i)
                     and not re.search(_TOP["income_carryover"], p.split("/")[0])
                     and any(rx.search(part) for part in p.split("/"))), None)
         if col is not None:
@@ -547,7 +575,7 @@ def _economic(view: TableView, out: Collector) -> None:
     """经济分类 lines: by code or name in rows (with the first amount column), or by column headings."""
     scope = "basic" if re.search(r"基本支出|商品和服务|机关运行|公用经费|工资福利", norm(view.title)) else "all"
     origin = f"table{view.index}"
-    amount_cols = [i for i, k in enumerate(view.kinds) if k == "amount" and not EXCLUDED_COLUMN.search(view.columns[i])]
+    amount_cols = [i for i, k in enumerate(view.kinds) if k == "amount" and not view.excluded(i)]
     if not amount_cols:
         return
     seen: set[str] = set()
@@ -690,6 +718,8 @@ for _rule in FIGURES:
 _SENTENCES["three_public"].append((VEHICLE, r"公务用车购置[及和]运行(?:维护)?费", 3))
 for _topic in ("expenditure", "basic", "project"):
     _SENTENCES[_topic].append((EXPENDITURE_OTHER, r"单位预留机动经费(?:预算数)?(?:为)?", 3))
+# sections that define or compare rather than state this year's figures
+_NOT_STATEMENTS = {"glossary", "change", "performance"}
 # words just before a label that make its amount another year's or a comparison: 比上年…, 较2025年…
 _COMPARISON = re.compile(r"(比|较|上年|去年|同比|上一年)[^，,。；;\n]{0,8}$")
 _YEAR_BEFORE = re.compile(r"(\d{4})年度?[^，,。；;\n\d]{0,3}$")
@@ -699,6 +729,12 @@ _OTHER_KIND_WORD = {"final_account": re.compile(r"预算"), "budget": re.compile
 _BUDGET_NAMES = re.compile(r"一般公共预算|政府性基金预算|国有资本经营预算|预算单位|部门预算|预算执行|预算管理")
 # where a final account's sentence goes on to its 决算数: 支出预算593.46万元，决算数为…
 _FINAL_AMOUNT = re.compile(r"决算(?:数)?(?:为|是)?" + (r"(?:(?!增|减|比|较|占)[^\d。；;\n]){0,3}?") + _AMT)
+
+
+# totals of every fund: a fund's name just before the label makes it that fund's part (the 三公
+# and 机关运行经费 are 财政拨款 by definition, so they are not among these keys)
+_WHOLE_DEPARTMENT = {"income_total", "expenditure_total", "expenditure_basic", "expenditure_project"}
+_ONE_FUND_BEFORE = re.compile(r"(一般公共预算|财政拨款|政府性基金|国有资本经营|公共财政)(预算)?(财政)?(拨款)?(资金)?(安排的?)?(的)?$")
 
 
 def _other_year_or_kind(before: str, printed: str, doc_kind: str | None, fiscal_year: int | None) -> bool:
@@ -737,13 +773,16 @@ def _sections(flow: Flow) -> list[tuple[str, int, int]]:
     return [s for s in spans if s[2] > s[1]]
 
 
-def _sentence_amount(segment: str, rx: re.Pattern, doc_kind: str | None, fiscal_year: int | None) -> re.Match | None:
-    """The first statement of a label's amount that is this year's and of this kind; a final
-    account's sentence that names the budget first may go on to its 决算数."""
+def _sentence_amount(segment: str, rx: re.Pattern, key: str, doc_kind: str | None,
+                     fiscal_year: int | None) -> re.Match | None:
+    """The first statement of a label's amount that is this year's, of this kind and of the
+    whole department; a final account's sentence that names the budget first may go on to its 决算数."""
     for m in rx.finditer(segment):
         clause_start = max(segment.rfind(c, 0, m.start()) for c in "，,。；;\n") + 1
         if m.groupdict().get("yr") and fiscal_year and int(m.group("yr")) != fiscal_year:
             continue
+        if key in _WHOLE_DEPARTMENT and _ONE_FUND_BEFORE.search(segment[clause_start:m.start()]):
+            continue  # 一般公共预算基本支出: one fund's part, not the department's
         if not _other_year_or_kind(segment[clause_start:m.start()], m.group(0), doc_kind, fiscal_year):
             return m
         if doc_kind == "final_account":
@@ -759,9 +798,10 @@ def text_readings(files: list[ExtractedFile], out: Collector, doc_kind: str | No
     for flow in flows(files):
         for topic, start, end in _sections(flow):
             segment = flow.text[start:end]
-            for key, label, gap in _SENTENCES.get(topic, []):
+            forms = _SENTENCES.get(topic, []) + ([] if topic in _NOT_STATEMENTS else _SENTENCES.get("any", []))
+            for key, label, gap in forms:
                 rx = re.compile(f"(?:{label})" + _YEAR_INFIX + (_GAP % gap) + _AMT)
-                m = _sentence_amount(segment, rx, doc_kind, fiscal_year)
+                m = _sentence_amount(segment, rx, key, doc_kind, fiscal_year)
                 if not m:
                     continue
                 amount = find_amounts(m.group("amt"))
@@ -779,8 +819,10 @@ def text_readings(files: list[ExtractedFile], out: Collector, doc_kind: str | No
                 unit = number.unit or "元"
                 out.readings.append(Reading(key, to_yuan(number.value, unit), where, printed, "text", "text", tolerance(number, unit)))
         for key, hrx in _HEADCOUNTS:
-            hm = hrx.search(flow.text)
-            if hm:
+            # several different counts are several units' (a 说明 that lists its sub-units): none is the department's
+            found = list(hrx.finditer(flow.text))
+            if found and len({int(hm.group("n")) for hm in found}) == 1:
+                hm = found[0]
                 out.readings.append(Reading(key, int(hm.group("n")), flow.where(hm.start()), hm.group(0), "text", "text"))
 
 

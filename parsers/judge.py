@@ -60,10 +60,7 @@ def identity_holds(identity: Identity, values: dict[str, Decimal], slack: Decima
         return None
     members = list(identity.parts) + [p for p in identity.optional if p in values]
     summed = sum((values[m] for m in members), Decimal(0))
-    allowed = slack * (len(members) + 1)
-    if identity.exact:
-        return abs(summed - values[identity.total]) <= allowed
-    return summed <= values[identity.total] + allowed
+    return abs(summed - values[identity.total]) <= slack * (len(members) + 1)
 
 
 def _holds_any_reading(identity: Identity, values: dict[str, Decimal], slack: Decimal) -> bool:

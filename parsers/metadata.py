@@ -43,7 +43,8 @@ _YEAR_FIRST = re.compile(rf"^{_YEAR}(?P<dept>.{{2,40}}?){_TERM}")
 # a name without its year (a reader lost the digits: 重庆市商务委员会 年部门预算情况说明)
 _NO_YEAR = re.compile(rf"^(?P<dept>.{{2,40}}?)(?:年度|年)?(?P<term>(?:部门|单位)(?:综合)?(?P<kind>预算|决算))")
 # a title without a name (第一部分 2026 年度部门预算情况说明), for year and kind only
-_YEAR_TERM = re.compile(rf"{_YEAR}{_TERM}(?:信息)?(?:公开)?(?:报表|表|情况说明|说明|情况的说明)?$")
+_TITLE_END = r"(?:信息)?(?:公开)?(?:[\u4e00-\u9fff“”\"]{0,16}表|情况说明|说明|情况的说明)?$"  # …公开报表, …收支总表
+_YEAR_TERM = re.compile(rf"{_YEAR}{_TERM}{_TITLE_END}")
 # last character of an organisation's name (ignoring a bracketed tail): 局 委 办 院 厅 …, or 中心
 _ORG_END = set("局委办院厅室会部处所站队馆校社团联协府关司署台园场圃厂行组庭宫库科股学狱镇乡道")
 _BRACKET_TAIL = re.compile(r"[（(][^（()）]*[）)]$")
@@ -245,7 +246,7 @@ KIND_MARKS: tuple[tuple[str, str, str], ...] = (
     ("预算", r"(?<!年初)(?<!调整)(?<!全年)预算数|预算\d{1,2}表|(?:部门|单位)预算", "a budget's columns and tables"),
 )
 _PERIOD = re.compile(r"[（(]((?:19|20)\d{2})年度?[)）]")
-_DOC_YEAR = re.compile(r"((?:19|20)\d{2})年?度?(?:部门|单位)(?:预算|决算)(?:信息)?(?:公开)?(?:报表|表|情况说明|说明)?$")
+_DOC_YEAR = re.compile(rf"((?:19|20)\d{{2}})年?度?(?:部门|单位)(?:综合)?(?:预算|决算){_TITLE_END}")
 
 
 def _short_lines(files: list[ExtractedFile]) -> list[str]:
