@@ -8,9 +8,7 @@ of archive.db. Only the local pipeline uses the rest (`db`, `run_id`, `close`).
 """
 from __future__ import annotations
 
-import ipaddress
 import logging
-import socket
 import sqlite3
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -18,6 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from archive import Archive
+from crawler.addresses import is_private_address
 from crawler.session_interface import Session
 
 # Roles of archived URLs that a later pass answers from the archive while they are fresh
@@ -34,21 +33,6 @@ def host_key(url: str) -> str:
     parts = urlsplit(url)
     port = parts.port or (443 if parts.scheme == "https" else 80)
     return f"{(parts.hostname or '').lower()}:{port}"
-
-
-def is_private_address(host: str) -> bool:
-    """True when `host` is, or resolves to, a private, loopback, link-local or reserved address."""
-    try:
-        addrs = {ipaddress.ip_address(host)}
-    except ValueError:
-        try:
-            infos = socket.getaddrinfo(host, None)
-        except OSError:
-            return False
-        addrs = {ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos}
-    # `not is_global` adds what the named classes miss, e.g. carrier-grade NAT 100.64.0.0/10
-    return any(a.is_private or a.is_loopback or a.is_link_local or a.is_reserved or a.is_multicast
-               or a.is_unspecified or not a.is_global for a in addrs)
 
 
 def error_text(exc: BaseException) -> str:
@@ -125,10 +109,16 @@ def first_failure_report(request) -> bool:
     return True
 
 
+# meta key: the target of a redirect refused before Scrapy rewrote it, as the response wrote it
+REFUSED_TARGET = "budgets_refused_target"
+
+
 def failure_row(request, error: str) -> dict:
     """The fetches row of a failed request."""
     origin = (request.meta.get("redirect_urls") or [None])[0]
-    return {"url": origin or request.url, "final_url": request.url, "method": request.method,
+    # a refused redirect names its target as the Location header wrote it (crawler.middlewares.guard)
+    final = request.meta.get(REFUSED_TARGET) or request.url
+    return {"url": origin or request.url, "final_url": final, "method": request.method,
             "error": error[:500], "role": request.meta.get("role")}
 
 

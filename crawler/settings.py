@@ -18,6 +18,9 @@ AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 DOWNLOAD_TIMEOUT = 60
 
+# robots.txt is read up to this many bytes (Google's 500 KiB); the cut is recorded.
+BUDGETS_MAX_ROBOTSTXT = 500 * 1024
+
 # Disclosure tables are rarely beyond tens of MB; refuse monsters and record the refusal.
 DOWNLOAD_MAXSIZE = 200 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 50 * 1024 * 1024
@@ -49,10 +52,19 @@ HTTPERROR_ALLOW_ALL = True  # 404s and 5xx reach the spider, which records them
 
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    # Scrapy's, applying robots.txt to every request that waited for it too (see the module)
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.robots.RobotsTxtMiddleware": 100,
     "crawler.middlewares.guard.HostGuardMiddleware": 40,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.retry_after.RetryAfterMiddleware": 550,
     "crawler.middlewares.archive.ArchiveMiddleware": 585,
+    # after decompression (590), before the archive (585): the robots.txt archived and parsed is the cut one
+    "crawler.middlewares.robots_cap.RobotsTxtCapMiddleware": 587,
+    # see a redirect's Location (after RedirectMiddleware, 600) and a meta refresh (between
+    # decompression, 590, and MetaRefreshMiddleware, 580) as written, before Scrapy rewrites them
+    "crawler.middlewares.guard.RedirectGuardMiddleware": 610,
+    "crawler.middlewares.guard.RefreshGuardMiddleware": 583,
     "crawler.middlewares.host_limit.HostLimitMiddleware": 950,
     "crawler.middlewares.set_aside.SetAsideMiddleware": 960,
 }

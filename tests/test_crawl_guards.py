@@ -1,6 +1,7 @@
 """Safety and politeness against a small hostile portal: off-host redirects, oversize files, Retry-After."""
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -173,3 +174,73 @@ def test_links_per_page_and_pages_per_crawl_are_capped_and_recorded(tmp_path):
     (pages_capped,) = errors.values()
     assert pages_capped == "pages capped: this crawl asked for 400 pages (BUDGETS_MAX_PAGES); links from here on are not followed"
 
+
+
+# Runs a command and prints, last, the peak resident memory (KiB) of its process tree.
+PEAK_RSS = ("import resource, subprocess, sys; code = subprocess.run(sys.argv[1:]).returncode; "
+            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(code)")
+
+
+def test_a_huge_robots_txt_is_read_up_to_its_cap_in_bounded_memory(tmp_path):
+    """Issue 12: an 83 MB robots.txt took 1.65 GB to parse. It is read up to its first 500 KiB (as
+    Google does): the rules there are obeyed, the rest is not seen, the cut is recorded."""
+    import os
+    import subprocess
+    import sys
+
+    from crawler.middlewares.robots_cap import cut_to_lines
+    from tests.crawlrun import BUDGETS, REPO, assert_clean_log
+    from tests.faultservers import FaultServer, file, page
+
+    cap = 500 * 1024  # crawler/settings.py, as Google
+    head = b"User-agent: *\nDisallow: /early/\n"
+    head += b"# " + b"x" * (cap - 10 - len(head) - 3) + b"\n"
+    robots = head + b"Disallow: /edge/page.html\n" + b"# padding\n" * 8_300_000 + b"Disallow: /late/\n"  # 83 MB
+    assert len(head) == cap - 10  # the cap falls inside the /edge/ rule
+    routes = {"/robots.txt": file(robots, "text/plain"),
+              "/": page('<a href="/early/x.html">部门预算</a> <a href="/late/x.html">工作动态</a> '
+                        '<a href="/edge/page.html">通知</a> <a href="/open.html">新闻</a>'),
+              "/late/x.html": page("<p>动态</p>"), "/edge/page.html": page("<p>通知</p>"), "/open.html": page("<p>新闻</p>")}
+    with FaultServer("127.0.0.3", routes) as server:
+        proc = subprocess.run([sys.executable, "-c", PEAK_RSS, *BUDGETS, "crawl", server.base_url + "/", *FAST,
+                               "--no-process", "--data", str(tmp_path)], cwd=REPO, capture_output=True, text=True,
+                              env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=300)
+        paths = {p for p, _ in server.hits()}
+    assert proc.returncode == 0, (proc.stdout, proc.stderr)
+    assert_clean_log(proc.stderr)
+    peak_mb = int(proc.stdout.splitlines()[-1]) / 1024
+    assert peak_mb < 600, peak_mb  # the whole file, parsed, took 1.65 GB
+    assert "/early/x.html" not in paths  # a rule inside the cap is obeyed
+    assert {"/late/x.html", "/edge/page.html", "/open.html"} <= paths  # past it, or cut by it, not seen
+    with sqlite3.connect(tmp_path / "archive.db") as db:
+        (error,) = db.execute("select error from fetches where url = ? and error is not null",
+                              [server.base_url + "/robots.txt"]).fetchone()
+        (size, sha) = db.execute("select bytes, sha256 from fetches where url = ? and sha256 is not null",
+                                 [server.base_url + "/robots.txt"]).fetchone()
+    assert error == (f"robots.txt larger than BUDGETS_MAX_ROBOTSTXT ({cap} bytes): only the lines in its first "
+                     f"{cap} bytes were read")
+    kept = cut_to_lines(robots, cap)
+    assert size == len(kept) and sha == hashlib.sha256(kept).hexdigest()  # archived as it was read
+
+
+def test_robots_txt_holds_for_every_request_that_waited_for_it(tmp_path):
+    """Requests to a host that wait while its robots.txt downloads all get its rules: Scrapy 2.19
+    awaits one shared Deferred, whose result only the first waiter gets (Twisted's asFuture leaves
+    None to the next), and None means "no robots.txt": the others went out unchecked."""
+    import time
+
+    from tests.faultservers import FaultServer, page
+
+    def slow_robots(h, q) -> None:
+        time.sleep(1.5)  # every start request is waiting for it by now
+        h.send(200, b"User-agent: *\nDisallow: /search/\n", "text/plain")
+
+    with FaultServer("127.0.0.3", {"/robots.txt": slow_robots, "/": page("<p>首页</p>")},
+                     prefixes={"/search/": page("<p>检索</p>")}) as server:
+        starts = [server.base_url + "/", *(f"{server.base_url}/search/{n}.html" for n in range(6))]
+        budgets("crawl", *starts, *FAST, "--no-process", data=tmp_path, timeout=120)
+        paths = [p for p, _ in server.hits()]
+    assert "/" in paths and not [p for p in paths if p.startswith("/search/")], paths
+    with sqlite3.connect(tmp_path / "archive.db") as db:
+        forbidden = db.execute("select count(*) from fetches where error like '%Forbidden by robots.txt%'").fetchone()[0]
+    assert forbidden == 6

@@ -37,6 +37,22 @@ def test_public_address_is_not_private():
     assert not is_private_address("202.96.128.86")
 
 
+@pytest.mark.parametrize("host", ["2130706433", "0x7f000001", "0X7F000001", "017700000001", "0177.0.0.1", "127.1",
+                                  "127.0.0.1.", "0x7f.1", "127.000.000.001", "0300.0250.0.1", "0xa.0.0.1",
+                                  "::ffff:127.0.0.1", "[::ffff:7f00:1]", "64:ff9b::a9fe:a9fe", "2002:a00:1::",
+                                  "0", "localhost."])
+def test_every_spelling_of_a_private_address_is_recognised(host):
+    assert is_private_address(host)
+
+
+def test_addresses_written_in_unusual_forms_are_told_apart():
+    from crawler.addresses import unusual_address
+
+    assert all(unusual_address(h) for h in ("2130706433", "0x7f.1", "127.1", "127.0.0.1.", "0x08080808"))
+    assert not any(unusual_address(h) for h in ("127.0.0.1", "8.8.8.8", "::1", "www.example.gov.cn", "1.2.3.4.5"))
+    assert not is_private_address("0x08080808")  # 8.8.8.8, however written
+
+
 def test_split_urls_accepts_commas_and_newlines():
     assert split_urls("http://a/, http://b/\nhttp://c/") == ["http://a/", "http://b/", "http://c/"]
 

@@ -204,3 +204,13 @@ def test_oldsrc_without_href_and_images() -> None:
     <img src="./W020200110.jpg" OLDSRC="/protect/P0202001/W020200110.jpg">"""
     links = extract_links(html, "http://a.gov.cn/zwgk/202001/t1.html", "gb18030")
     assert links == [Link("http://a.gov.cn/protect/P0202001/P020200110.doc", "说明", "oldsrc", True)]
+
+
+def test_a_host_written_as_an_unusual_address_is_kept_as_written() -> None:
+    """w3lib (as browsers) reads 2130706433 as 127.0.0.1; kept so, a link would pass for a loopback crawl's host."""
+    html = ('<a href="http://2130706433:8080/secret">a</a> <a href="http://0X7F.1:8080/b?x=1">b</a>'
+            '<a href="http://127.0.0.1.:8080/c">c</a> <a href="http://08.1.1.1/">no browser reads this</a>'
+            '<a href="/own">own</a>')
+    urls = [link.url for link in extract_links(html, "http://127.0.0.1:8080/", "utf-8")]
+    assert urls == ["http://2130706433:8080/secret", "http://0x7f.1:8080/b?x=1", "http://127.0.0.1.:8080/c",
+                    "http://127.0.0.1:8080/own"]

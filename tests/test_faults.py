@@ -293,8 +293,34 @@ def test_hostile_attachment_names_are_only_metadata(hostile_crawl):
         assert not leaked.exists()
     for path in data.rglob("*"):
         rel = path.relative_to(data).as_posix()
-        assert "evil" not in rel and (path.is_dir() or rel.startswith(("blobs/", "warc/", "archive.db", "search.db"))), rel
+        # the data directory's own files, the writer lock among them (archive/lock.py)
+        assert "evil" not in rel and (path.is_dir() or rel == ".lock"
+                                      or rel.startswith(("blobs/", "warc/", "archive.db", "search.db"))), rel
     assert "Archive intact." in budgets("verify", data=data).stdout
+
+
+def test_loopback_written_otherwise_is_never_the_crawls_own_host(tmp_path):
+    """Scrapy reads 2130706433, 0x7f.1, 127.1 and 127.0.0.1. as 127.0.0.1, the host this crawl may reach:
+    links, pagers, redirects and meta refreshes that write it so are recorded and refused, never fetched."""
+    with FaultServer("127.0.0.1", {"/robots.txt": file(b"", "text/plain"), "/secret": page("<p>internal</p>")}) as server:
+        port = server.port
+        forms = {"int": f"http://2130706433:{port}/secret", "hex": f"http://0x7f.1:{port}/secret",
+                 "short": f"http://127.1:{port}/secret", "dot": f"http://127.0.0.1.:{port}/secret"}
+        server.routes.update({f"/r/{k}": redirect(v) for k, v in forms.items()})
+        server.routes["/m"] = page(f'<html><head><meta http-equiv="refresh" content="0; url={forms["hex"]}">'
+                                   '</head><body></body></html>')
+        links = [*forms.values(), *(f"/r/{k}" for k in forms), "/m", f"http://0x7f.1:{port}/list?page=2"]
+        server.routes["/"] = page("<html><body>" + "".join(f'<a href="{u}">下一页</a>' for u in links) + "</body></html>")
+        budgets("crawl", server.base_url + "/", *FAST, "--no-process", "-s", f"BUDGETS_ALLOW_PRIVATE=127.0.0.1:{port}",
+                data=tmp_path, timeout=120)
+        assert server.hits("/m") and not server.hits("/secret") and not server.hits("/list")
+    with _db(tmp_path) as db:
+        refused = {(u, f): e for u, f, e in db.execute("select url, final_url, error from fetches where error like 'refused:%'")}
+        offsite = {u for (u,) in db.execute("select url from offsite_links")}
+    for name, target in forms.items():
+        assert "written in an unusual form" in refused[(f"{server.base_url}/r/{name}", target)]
+    assert "written in an unusual form" in refused[(f"{server.base_url}/m", forms["hex"])]
+    assert set(forms.values()) <= offsite
 
 
 @pytest.mark.parametrize("resolver, guarded", [("RebindingResolver", True), ("UnguardedRebindingResolver", False)])

@@ -27,6 +27,15 @@ _CJK = re.compile("[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
 # One decoding error outweighs this many Chinese characters read.
 _ERROR_WEIGHT = 10
 _FALLBACKS = ("utf-8", "gb18030")
+# GB18030 is a superset of both: a page labelled GBK often holds characters only GB18030 has.
+# (w3lib up to 2.5 widened them itself; 2.6 resolves them to "gbk", as the WHATWG labels do.)
+_WIDER = {"gbk": "gb18030", "gb2312": "gb18030"}
+
+
+def wider_codec(label: str | None) -> str | None:
+    """A charset label as a Python codec name (w3lib's `resolve_encoding`), GB2312/GBK widened to GB18030."""
+    name = resolve_encoding(label) if label else None
+    return _WIDER.get(name, name) if name else None
 
 
 def _normalise(label: str | bytes | None) -> str | None:
@@ -38,7 +47,7 @@ def _normalise(label: str | bytes | None) -> str | None:
     label = label.strip().strip("\"'")
     if "charset=" in label.lower():
         label = http_content_type_encoding(label) or ""
-    return resolve_encoding(label) if label else None
+    return wider_codec(label) if label else None
 
 
 def _score(body: bytes, encoding: str) -> tuple[int, str]:
@@ -78,7 +87,7 @@ def decode_html(body: bytes, header_charset: str | bytes | None) -> tuple[str, s
     # true; a stray "utf-16" would otherwise turn every tag pair into a CJK character.
     declared = [
         enc
-        for enc in (_normalise(header_charset), html_body_declared_encoding(body))
+        for enc in (_normalise(header_charset), wider_codec(html_body_declared_encoding(body)))
         if enc is not None and "<a".encode(enc) == b"<a"
     ]
     if body.isascii():

@@ -4,7 +4,9 @@ TRS WCM and Hanweb article pages hide attachments in places a plain
 ``a/@href`` scan misses: ``document.write`` strings, ``window.open`` calls,
 ``OLDSRC`` attributes, frames. URLs come back as a browser would request them
 (``w3lib.url.safe_url_string``: path as UTF-8, query in the page encoding),
-with the variants old servers expect as fallbacks.
+with the variants old servers expect as fallbacks; but a host written as an
+address in an unusual form (``2130706433``, ``0x7f.1``, ``127.1``) is kept as
+written, so it never passes for the crawl's own host (``crawler.addresses``).
 """
 
 from __future__ import annotations
@@ -13,13 +15,14 @@ import html as htmllib
 import re
 from dataclasses import dataclass, replace
 from posixpath import splitext
-from urllib.parse import parse_qsl, unquote, urljoin, urlsplit
+from urllib.parse import parse_qsl, unquote, urljoin, urlsplit, urlunsplit
 
 import lxml.etree
 import lxml.html
-from w3lib.encoding import resolve_encoding
 from w3lib.url import safe_url_string
 
+from crawler.addresses import unusual_address
+from crawler.discovery.encoding import wider_codec
 from crawler.discovery.jstext import string_chains, strip_comments, unescape
 
 ATTACHMENT_EXTENSIONS = frozenset(".pdf .xls .xlsx .doc .docx .et .wps .zip .rar .7z .txt .csv .ofd".split())
@@ -68,7 +71,7 @@ class Link:
 
 def page_encoding(encoding: str | None) -> str:
     """Normalise an encoding label; GBK and GB2312 widen to GB18030."""
-    return (resolve_encoding(encoding) if encoding else None) or "utf-8"
+    return wider_codec(encoding) or "utf-8"
 
 
 def is_attachment_url(url: str) -> bool:
@@ -91,6 +94,20 @@ def is_attachment_url(url: str) -> bool:
     )
 
 
+def safe_url(url: str, encoding: str, path_encoding: str = "utf-8") -> str:
+    """``safe_url_string``, except that a host written as an address in an unusual form
+    (``2130706433``, ``0x7f.1``, ``127.1``, ``127.0.0.1.``) stays as written: w3lib, as browsers,
+    would make it ``127.0.0.1``, and a link to it would look like a loopback crawl's own host.
+    Raises ValueError for a host no browser accepts (``08.1.1.1``)."""
+    safe = safe_url_string(url, encoding=encoding, path_encoding=path_encoding)
+    host = urlsplit(url).hostname or ""
+    if not unusual_address(host):
+        return safe
+    parts = urlsplit(safe)
+    netloc = parts.netloc.rsplit("@", 1)[-1]  # no credentials: such a link is recorded, never fetched
+    return urlunsplit(parts._replace(netloc=host + netloc[len(parts.hostname or ""):]))
+
+
 def resolve_href(href: str, base_url: str, encoding: str) -> tuple[str, tuple[str, ...]] | None:
     """Resolve an href as a browser would; ``None`` for what is not a fetchable page.
 
@@ -108,10 +125,13 @@ def resolve_href(href: str, base_url: str, encoding: str) -> tuple[str, tuple[st
     if urlsplit(joined).scheme not in ("http", "https"):
         return None
     encoding = page_encoding(encoding)
-    url = safe_url_string(joined, encoding=encoding)
+    try:
+        url = safe_url(joined, encoding)
+    except ValueError:  # a host no browser accepts, e.g. "08.1.1.1"
+        return None
     fallbacks: tuple[str, ...] = ()
     if not href.isascii() and encoding != "utf-8":
-        legacy = safe_url_string(joined, encoding=encoding, path_encoding=encoding)
+        legacy = safe_url(joined, encoding, path_encoding=encoding)
         if legacy != url:
             fallbacks = (legacy,)
     return url, fallbacks

@@ -27,6 +27,7 @@ from crawler.discovery.links import (
     base_href,
     page_encoding,
     parse_html,
+    safe_url,
 )
 
 MAX_PAGES = 500
@@ -296,7 +297,10 @@ def extract_pager_urls(
     own = safe_url_string(url.split("#", 1)[0], encoding=encoding)
     result: dict[str, None] = {}
     for candidate in found:
-        safe = safe_url_string(candidate.split("#", 1)[0], encoding=encoding)
+        try:  # a host written as an unusual address stays so, off the crawl's hosts
+            safe = safe_url(candidate.split("#", 1)[0], encoding)
+        except ValueError:  # a host no browser accepts
+            continue
         if safe != own and not _serves_as(own, safe) and urlsplit(safe).scheme in ("http", "https"):
             result[safe] = None
     return list(result)

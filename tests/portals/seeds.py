@@ -128,9 +128,10 @@ def vary(doc: Document, department: str, fiscal_year: int, kind: str) -> Documen
     year_re = re.compile(r"(?<!\d)(20[12]\d)(?!\d)")
 
     def rewrite(text: str) -> str:
-        text = text.replace(doc.department, department)
-        for alias in doc.aliases:
-            text = text.replace(alias, department)
+        # full name and short names at once: a short name inside the full one ("市人民政府办公室" in
+        # "株洲市人民政府办公室") is not replaced again, which printed "株洲株洲市人民政府办公室"
+        names = "|".join(re.escape(n) for n in sorted({doc.department, *doc.aliases}, key=len, reverse=True))
+        text = re.sub(names, lambda m: department, text)
         text = year_re.sub(lambda m: str(int(m.group(1)) + shift), text)
         if kind == "final_account" and doc.kind == "budget":
             for old, new in _FINAL_WORDS:
