@@ -39,6 +39,7 @@ RECORD_TYPES = {
     "duplicate_urls": "array", "attachment_urls": "array", "region": "object", "fiscal_year": "integer",
     "page_metadata": "object", "figures": "object", "figure_sources": "object", "flags": "array",
     "ocr": "boolean", "files": "array", "is_disclosure": "boolean",
+    "figure_confidence": "object", "figure_gaps": "object", "tables": "array",
 }
 RECORD_NOTES = {
     "region": "province, city, county (null where not county level), admin_code (6-digit string).",

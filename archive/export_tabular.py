@@ -95,6 +95,8 @@ WIDE_COLUMNS = (
     Column("flag_count", "integer", "Number of inconsistencies flagged in the document."),
     Column("flag_error_count", "integer", "Number of flags of severity `error`."),
     Column("flag_types", "list", "The distinct flag types raised (see the contract's flag types)."),
+    Column("corroborated_figures", "list", "The figure keys whose value is corroborated (figure_confidence): "
+                                           "printed in two independent places or satisfying an identity."),
     *(Column(key, "amount", f"{RULES[key].meaning}. {AMOUNT_NOTE}") for key in AMOUNT_KEYS),
     *(Column(key, "integer", f"{RULES[key].meaning}; persons.") for key in HEADCOUNT_KEYS),
 )
@@ -122,6 +124,7 @@ def wide_rows(record: dict) -> Iterator[dict]:
         "flag_count": len(flags),
         "flag_error_count": sum(f.get("severity") == "error" for f in flags),
         "flag_types": sorted({f["type"] for f in flags if f.get("type")}),
+        "corroborated_figures": sorted(k for k, c in (record.get("figure_confidence") or {}).items() if c.get("corroborated")),
         **{key: _figure_value(key, figures.get(key)) for key in FIGURE_KEYS},
     }
 
@@ -143,6 +146,11 @@ FIGURE_COLUMNS = (
     Column("row_number", "integer", "Row number in the sheet or the page's table (1-based)."),
     Column("paragraph", "integer", "Paragraph number of the 说明 text the figure was read from."),
     Column("text", "string", "The source as printed."),
+    Column("witnesses", "integer", "How many independent places (tables, the 说明) print this value."),
+    Column("identities", "list", "The accounting identities the value satisfies with the other figures "
+                                 "(expenditure_parts, three_public_parts, vehicle_parts, balanced_budget)."),
+    Column("corroborated", "boolean", "Printed in two independent places, or satisfying an identity: keep only "
+                                      "these rows for figures the document confirms."),
 )
 
 
@@ -157,7 +165,15 @@ def figure_rows(record: dict) -> Iterator[dict]:
             **{name: None if where.get(name) is None else str(where[name]) for name in WHERE_TEXT},
             **{name: _int(where.get(name)) for name in WHERE_INT},
             "text": source.get("text"),
+            **_confidence(record, key),
         }
+
+
+def _confidence(record: dict, key: str) -> dict:
+    """How the value was established (`figure_confidence`): witnesses, identities, corroborated."""
+    c = (record.get("figure_confidence") or {}).get(key) or {}
+    return {"witnesses": c.get("witnesses"), "identities": c.get("identities") or [],
+            "corroborated": bool(c.get("corroborated"))}
 
 
 TABLES = {

@@ -77,7 +77,7 @@ FIGURES: tuple[FigureRule, ...] = (
     ),
     FigureRule(
         "income_carryover", "上年结转 / 年初结转和结余", meaning="上年结转 (budgets) / 年初结转和结余 (final accounts)",
-        rows=(r"(上年结转(和结余|结余)?|年初结转(和结余|结余)?)(资金)?(小计)?",),
+        rows=(r"(上年结转(和结余|结余)?|年初结转(和结余|结余)?|上年结余[、和及]?结转)(资金)?(小计)?",),  # 上年结余、结转: Shenzhen
         columns=(r"^(上年结转|年初结转)",),
         sentences=(("income", r"上年结转(?:和结余)?|年初结转和结余", 3),),
         tables=("summary", "income"),
@@ -280,6 +280,9 @@ class Identity:
     total: str
     parts: tuple[str, ...]
     optional: tuple[str, ...] = field(default=())
+    # whether it may decide between conflicting readings: only the tables' own sums may; an
+    # identity that holds only under assumptions (no carry-over, no year-end balance) corroborates
+    decides: bool = True
 
 
 IDENTITIES: tuple[Identity, ...] = (
@@ -290,5 +293,6 @@ IDENTITIES: tuple[Identity, ...] = (
               "three_public_reception")),
     Identity("vehicle_parts", "公务用车购置费 + 运行维护费 = 公务用车购置及运行费", VEHICLE,
              ("three_public_vehicle_purchase", "three_public_vehicle_operation")),
-    Identity("balanced_budget", "本年收入合计 = 本年支出合计（预算）", "income_total", ("expenditure_total",)),
+    Identity("balanced_budget", "本年收入合计 = 本年支出合计（无结转时）", "income_total", ("expenditure_total",),
+             decides=False),
 )

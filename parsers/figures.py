@@ -519,7 +519,9 @@ def _income_columns(view: TableView, out: Collector) -> bool | None:
         return False
     origin = f"table{view.index}"
     carry = _parent_col(view, _TOP["income_carryover"])
-    carry_stated = carry is not None and row.numbers[carry].value not in (None, Decimal(0))
+    # any column of money brought forward (上年结转, 上年实户资金余额 …) with an amount: 合计 adds it in
+    brought = [i for i, p in enumerate(view.columns) if view.kinds[i] == "amount" and re.search(r"结转|结余|资金余额", p)]
+    carry_stated = any(row.numbers[i].value not in (None, Decimal(0)) for i in brought)
     this_year = _parent_col(view, r"^本年收入")
     total = this_year if this_year is not None else None if carry_stated else _parent_col(view, _TOP["income_total"])
     if total is not None:
@@ -687,14 +689,16 @@ def flows(files: list[ExtractedFile]) -> list[Flow]:
     return out
 
 
+# a section's topic from its heading, first match wins: a heading about the 三公 or the 机关运行
+#经费 states them even when it also explains their change (部门“三公”经费增减变化情况及原因说明)
 _TOPICS = [
-    ("change", r"增减|变化"),
-    ("performance", r"绩效"),
     ("glossary", r"名词解释|名词"),
     ("three_public", r"三公"),
     ("meeting_training", r"(?:会议费|培训费)(?![（(][类款项])"),
     ("operating", r"运行经费"),
     ("procurement", r"政府采购"),
+    ("change", r"增减|变化"),
+    ("performance", r"绩效"),
     ("basic", r"基本支出"),
     ("project", r"项目支出"),
     ("general_budget", r"一般公共预算|公共财政"),
@@ -734,6 +738,8 @@ _FINAL_AMOUNT = re.compile(r"决算(?:数)?(?:为|是)?" + (r"(?:(?!增|减|比|
 # totals of every fund: a fund's name just before the label makes it that fund's part (the 三公
 # and 机关运行经费 are 财政拨款 by definition, so they are not among these keys)
 _WHOLE_DEPARTMENT = {"income_total", "expenditure_total", "expenditure_basic", "expenditure_project"}
+# a sentence that breaks one fund's total down: 单位财政拨款收入121,884,997.75元，其中：本年收入…
+_ONE_FUND_SENTENCE = re.compile(r"(一般公共预算|财政拨款|政府性基金|国有资本经营)[^，,。；]{0,8}(收入|支出)[^。；]{0,40}?[，,]\s*其中")
 _ONE_FUND_BEFORE = re.compile(r"(一般公共预算|财政拨款|政府性基金|国有资本经营|公共财政)(预算)?(财政)?(拨款)?(资金)?(安排的?)?(的)?$")
 
 
@@ -753,22 +759,29 @@ _HEADCOUNTS = [
 
 
 def _sections(flow: Flow) -> list[tuple[str, int, int]]:
-    """(topic, start, end) spans of the flow: which figure each stretch of text is about."""
+    """(topic, start, end) spans of the flow: which figure each stretch of text is about.
+
+    Headings nest by their numbering (第一部分 > 一、 > （一） > 1. > （1））: a heading that names
+    no topic of its own is about its enclosing section's (二、收入预算 › 2.政府性基金拨款收入),
+    and everything under a glossary or a comparison stays there."""
     spans: list[tuple[str, int, int]] = []
-    topic, topic_level, start = "other", 0, 0
+    stack: list[tuple[int, str]] = []  # enclosing headings: (level, topic)
+    topic, start = "other", 0
     for i, pstart in enumerate(flow.starts):
         end = flow.starts[i + 1] - 1 if i + 1 < len(flow.starts) else len(flow.text)
-        para = flow.text[pstart:end]
-        m = _HEAD.match(para)
+        m = _HEAD.match(flow.text[pstart:end])
         if not m:
             continue
         level = next(n for n in (0, 1, 2, 3, 4) if m.group(f"l{n}"))
-        head = m.group("head")
-        new = next((t for t, rx in _TOPICS if re.search(rx, head)), "other")
-        if new == "other" and level > topic_level and topic != "other":
-            continue
-        spans.append((topic, start, pstart))
-        topic, topic_level, start = new, level, pstart
+        while stack and stack[-1][0] >= level:
+            stack.pop()
+        enclosing = stack[-1][1] if stack else "other"
+        own = next((t for t, rx in _TOPICS if re.search(rx, m.group("head"))), "other")
+        new = enclosing if enclosing in _NOT_STATEMENTS or own == "other" else own
+        stack.append((level, new))
+        if new != topic:
+            spans.append((topic, start, pstart))
+            topic, start = new, pstart
     spans.append((topic, start, len(flow.text)))
     return [s for s in spans if s[2] > s[1]]
 
@@ -781,8 +794,10 @@ def _sentence_amount(segment: str, rx: re.Pattern, key: str, doc_kind: str | Non
         clause_start = max(segment.rfind(c, 0, m.start()) for c in "，,。；;\n") + 1
         if m.groupdict().get("yr") and fiscal_year and int(m.group("yr")) != fiscal_year:
             continue
-        if key in _WHOLE_DEPARTMENT and _ONE_FUND_BEFORE.search(segment[clause_start:m.start()]):
-            continue  # 一般公共预算基本支出: one fund's part, not the department's
+        sentence_start = max(segment.rfind(c, 0, m.start()) for c in "。；;\n") + 1
+        if key in _WHOLE_DEPARTMENT and (_ONE_FUND_BEFORE.search(segment[clause_start:m.start()])
+                                         or _ONE_FUND_SENTENCE.search(segment[sentence_start:m.start()])):
+            continue  # 一般公共预算基本支出, 财政拨款收入…，其中：本年收入: one fund's part, not the department's
         if not _other_year_or_kind(segment[clause_start:m.start()], m.group(0), doc_kind, fiscal_year):
             return m
         if doc_kind == "final_account":

@@ -97,7 +97,7 @@ def choose_by_identities(figures: dict, sources: dict, flags: list[dict], readin
         holding = {}
         for value in candidates:
             trial = dict(values, **{key: value})
-            holding[value] = [i.name for i in IDENTITIES if key in (i.total, *i.parts, *i.optional)
+            holding[value] = [i.name for i in IDENTITIES if i.decides and key in (i.total, *i.parts, *i.optional)
                               and _holds_any_reading(i, trial, slack)]
         winners = [v for v in candidates if holding[v]]
         if len(winners) != 1:
