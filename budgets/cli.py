@@ -802,6 +802,7 @@ def serve(host: str, port: int, data_dir: Path) -> None:
             sock.bind((host, port))
         except OSError as exc:
             raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+        sock.listen(128)  # listening before it is announced: a client that reads the line may connect at once
         bound_host, bound_port = sock.getsockname()[:2]
         shown = f"[{bound_host}]" if ":" in bound_host else bound_host
         click.echo(f"Serving {data_dir} read-only at http://{shown}:{bound_port}/ (Ctrl-C stops)", err=True)
