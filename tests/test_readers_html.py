@@ -42,3 +42,15 @@ def test_title_and_unit_found_outside_the_tables_wrapper():
     table = read_file("a.html", page).tables[0]
     assert (table.title, table.unit) == ("一般公共预算拨款“三公”经费预算表", "元")
     assert table.rows == [["项目", "预算数"], ["合计", "68,800.00"]]
+
+
+def test_xhtml_page_that_declares_its_encoding():
+    # portals serve XHTML with an XML declaration (36 pages of the real corpus were refused)
+    page = ('<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" '
+            '"http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">\n<html xmlns="http://www.w3.org/1999/xhtml">'
+            '<body><p>某局2026年部门预算</p><p>单位：万元</p><table><tr><td>项目</td><td>预算数</td></tr>'
+            '<tr><td>本年收入合计</td><td>12.34</td></tr></table></body></html>')
+    result = read_file("page.html", page.encode("utf-8"))
+    assert result.error is None
+    assert result.tables[0].rows == [["项目", "预算数"], ["本年收入合计", "12.34"]]
+    assert "某局2026年部门预算" in result.text

@@ -100,9 +100,14 @@ def _text_before(table, limit: int = 4, levels: int = 3) -> list[str]:
     return texts
 
 
+_XML_DECLARATION = re.compile(r"^\ufeff?\s*<\?xml[^>]*\?>")
+
+
 def read_html(name: str, data: bytes) -> ExtractedFile:
     result = ExtractedFile(name=name, format="html")
-    text = html_text(data)
+    # an XHTML page's <?xml … encoding="…"?> line: the text is already decoded, and lxml refuses
+    # a decoded string that still declares an encoding
+    text = _XML_DECLARATION.sub("", html_text(data), count=1)
     where = Where(name)
     try:
         root = lxml.html.fromstring(text)
