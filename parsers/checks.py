@@ -374,6 +374,9 @@ def _repair(view: TableView, rows: list[Row], total: Row, col: int, tree: dict[i
     return flag("malformed_number", INFO, f"OCR read {saved.text!r}; the column's total confirms {trial.value}", [{"value": saved.text, "where": where}])
 
 
+MAX_SLIPS_PER_TABLE = 2  # more total rows off than this in one table is a reading problem, not the document's
+
+
 def column_totals(views: list[TableView]) -> list[dict]:
     """Each table's total row against the sum of its rows, column by column (OCR'd tables repaired first)."""
     flags = []
@@ -420,9 +423,12 @@ def column_totals(views: list[TableView]) -> list[dict]:
                     [{"value": format_yuan(to_yuan(t, view.unit)), "where": where, "text": head.numbers[col].text},
                      {"value": format_yuan(to_yuan(summed, view.unit)), "where": sum_where}],
                 ))
-        # a slip of the document shows in one column; several columns off at once is rows the
-        # reader lost or levels it could not tell apart, which a careful reader would not flag
-        flags += [f for mismatches in found.values() if len(mismatches) == 1 for f in mismatches]
+        # a slip of the document shows in one column of one total; several columns off at once,
+        # or many totals off in one table, is rows the reader lost or levels (units, 类/款/项) it
+        # could not tell apart, which a careful reader would not flag
+        table_flags = [f for mismatches in found.values() if len(mismatches) == 1 for f in mismatches]
+        if len(table_flags) <= MAX_SLIPS_PER_TABLE:
+            flags += table_flags
     return flags
 
 
