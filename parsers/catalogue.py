@@ -154,8 +154,8 @@ FIGURES: tuple[FigureRule, ...] = (
     ),
     FigureRule(
         "procurement_total", "政府采购", meaning="政府采购 total",
-        columns=(r"^(总计|合计|金额)$",),
-        sentences=(("procurement", r"(?:预算数|决算数|预算总额|采购(?:预算)?总额|采购(?:预算)?金额|采购(?:项目|预算)(?:资金)?(?:共有|共计|合计))(?:为)?", 3),),
+        columns=(r"^(总计|合计|(预算)?金额)$",),
+        sentences=(("procurement", r"(?:预算数|决算数|预算总额|采购(?:预算)?总额|采购(?:预算)?金额|采购(?:项目|预算)(?:资金)?(?:共有|共计|合计|共)|采购安排)(?:为)?", 3),),
         tables=("procurement",),
         note="the stated total: a table's 合计 row or the 说明's sentence, never one line of a table",
     ),
