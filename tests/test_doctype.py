@@ -1,5 +1,5 @@
 """Which documents are a department's budget or final account: the rules of parsers/doctype.py
-on short texts quoted from the real corpus (shared/realdata/national), whose files were all
+on short texts quoted from the real national corpus of portal files, whose files were all
 named …部门预算 by the scraper that fetched them."""
 from __future__ import annotations
 

@@ -41,7 +41,7 @@ def test_every_record_field_and_figure_key_is_documented() -> None:
 
 def test_readme_points_to_the_record_in_the_repository() -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
-    assert "docs/record.md" in readme and "shared/CONTRACT.md" not in readme
+    assert "docs/record.md" in readme and "CONTRACT.md" not in readme
 
 
 def test_every_flag_type_has_its_chinese_label_and_sentence() -> None:
