@@ -10,14 +10,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
+from budgets.web.labels import where_text
 from parsers.catalogue import FIGURE_KEYS, IDENTITIES, TABLE_KIND_LABELS, label
 
 _IDENTITY_LABELS = {i.name: i.label for i in IDENTITIES}
-
-
-def _where(where: dict) -> str:
-    parts = [str(where[k]) for k in ("file", "page", "sheet", "table", "row", "column", "paragraph") if where.get(k) not in (None, "")]
-    return " · ".join(parts)
 
 
 def explain(record: dict, echo: Callable[[str], None]) -> None:
@@ -32,7 +28,7 @@ def explain(record: dict, echo: Callable[[str], None]) -> None:
     for t in tables:
         kind = t["kind"]
         shown = TABLE_KIND_LABELS.get(kind, kind)
-        echo(f"  {'✓' if kind != 'other' else '·'} {shown:<10} {t['title'] or '(no title)'}   {_where(t.get('where') or {})}")
+        echo(f"  {'✓' if kind != 'other' else '·'} {shown:<10} {t['title'] or '(no title)'}   {where_text(t.get('where') or {})}")
     confidence = record.get("figure_confidence") or {}
     sources = record.get("figure_sources") or {}
     gaps = record.get("figure_gaps") or {}
@@ -47,12 +43,12 @@ def explain(record: dict, echo: Callable[[str], None]) -> None:
             echo(f"{head}\n      = {record['figures'][key]}  ({mark}: {c.get('witnesses', 0)} witness(es)"
                  + (f"; {ids}" if ids else "") + ")")
             src = sources.get(key, {})
-            echo(f"      read at {_where(src.get('where', {}))}: {src.get('text', '')!r}")
+            echo(f"      read at {where_text(src.get('where', {}))}: {src.get('text', '')!r}")
         else:
             echo(f"{head}\n      — {gaps.get(key, 'not stated')}")
         for r in rejected:
             if r.get("key") == key:
-                echo(f"      set aside {r['value']} ({_where(r.get('where', {}))}): {r['reason']}")
+                echo(f"      set aside {r['value']} ({where_text(r.get('where', {}))}): {r['reason']}")
     flags = record.get("flags") or []
     if flags:
         echo(f"Flags ({len(flags)}): " + json.dumps(sorted({f['type'] for f in flags}), ensure_ascii=False))

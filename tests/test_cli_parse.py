@@ -8,6 +8,7 @@ from archive.export import RECORD_FIELDS
 from tests.crawlrun import FAST, budgets, export_records
 from tests.docgen import cache
 from tests.portals import build_portals, serve_portals
+from tests.realgold import REAL
 
 
 def test_parse_json_prints_one_contract_record(tmp_path):
@@ -78,3 +79,18 @@ def test_parse_json_names_a_decompression_bomb(tmp_path):
     (f,) = record["files"]
     assert "decompression bomb" in f["error"] and "memory limit" in f["error"], f["error"]
     assert "no text or tables found" not in f["error"]
+
+
+def test_parse_explain_says_for_every_key_where_it_was_read_or_why_not(tmp_path):
+    doc = REAL / "shenzhen-xfj-2026-budget.pdf"
+    out = budgets("parse", str(doc), "--explain", data=tmp_path).stdout
+    assert out.splitlines()[0].startswith("深圳市信访局 · 2026 · budget")
+    assert "✓ 收支总表" in out and "· 未识别" in out  # tables recognised and not, with their titles
+    three_public = out.split("three_public_total")[1].split("three_public_overseas")[0]
+    assert "= 55800.00" in three_public and "three_public_parts" not in three_public
+    assert "“三公”四项之和 = “三公”经费合计" in three_public  # the identity it satisfies, in Chinese
+    staff = out.split("staff_authorized")[1]
+    assert "— no table it is printed in (staff) was recognised" in staff
+    assert out.count("\n  ") >= 19  # every figure key has its line
+    not_one = budgets("parse", str(REAL / "xiamen-scjgj-2024-notice-notdisclosure.pdf"), "--explain", data=tmp_path)
+    assert not_one.stdout.startswith("Not a disclosure: ")
