@@ -87,6 +87,15 @@ def data_option(f):
     )(f)
 
 
+def jobs_option(f):
+    from budgets.parse_pool import default_jobs
+
+    return click.option(
+        "--jobs", "-j", type=click.IntRange(min=1), default=default_jobs, envvar="BUDGETS_JOBS", show_envvar=True,
+        show_default="this machine's cores", help="Documents parsed at once, each file in its own limited worker.",
+    )(f)
+
+
 class BudgetsGroup(click.Group):
     """Commands whose disk or archive fails them (a damaged archive.db, a full disk, a read-only
     data directory) stop with a message saying so (budgets/faults.py), not a traceback."""
@@ -124,9 +133,10 @@ def cli() -> None:
               help="Crawl on the shared frontier at this Redis (workers: `budgets worker`; writer: `budgets ingest`).")
 @click.option("--no-wait", is_flag=True, help="With --redis: seed the crawl and return without waiting for its end.")
 @click.option("--abandon", is_flag=True, help="With --redis: drop what is left of an unfinished crawl first.")
+@jobs_option
 @data_option
 def crawl(urls, portals_file, delay, concurrency, settings, verbose, no_process, redis_url, no_wait, abandon,
-          data_dir: Path) -> None:
+          jobs: int, data_dir: Path) -> None:
     """Crawl from the given start pages, staying on their hosts; archive everything; find disclosures.
 
     With --redis, the crawl runs on the workers attached to that Redis and the ingest writer
@@ -188,7 +198,7 @@ def crawl(urls, portals_file, delay, concurrency, settings, verbose, no_process,
         raise click.ClickException("the crawl was stopped before its end; the same `budgets crawl` resumes it "
                                    "(nothing archived is fetched again), then parses and indexes")
     if not no_process:
-        _process_and_report(data_dir, force=False)
+        _process_and_report(data_dir, force=False, jobs=jobs)
 
 
 # settings a distributed crawl takes from `budgets crawl` (the rest are each worker's own)
@@ -336,8 +346,9 @@ def status(redis_url, as_json: bool, data_dir: Path) -> None:
 @click.option("--retry-failed", is_flag=True,
               help="First put the messages set aside as unwritable back in line (after fixing their cause).")
 @click.option("-v", "--verbose", is_flag=True, help="Log every batch written.")
+@jobs_option
 @data_option
-def ingest(redis_url, idle_exit, no_process, retry_failed, verbose, data_dir: Path) -> None:
+def ingest(redis_url, idle_exit, no_process, retry_failed, verbose, jobs: int, data_dir: Path) -> None:
     """The single writer of a distributed crawl: what the workers found into the archive and the index."""
     import logging
 
@@ -357,7 +368,7 @@ def ingest(redis_url, idle_exit, no_process, retry_failed, verbose, data_dir: Pa
 
         backend = _backend(data_dir)
         try:
-            report = run_process(data_dir, backend)
+            report = run_process(data_dir, backend, jobs=jobs)
         finally:
             backend.close()
         refresh_if_served(data_dir)
@@ -382,7 +393,7 @@ def _backend(data_dir: Path, reader: bool = False):
                         os.environ.get("MEILI_SEARCH_KEY"), reader=reader)
 
 
-def _process_and_report(data_dir: Path, force: bool) -> None:
+def _process_and_report(data_dir: Path, force: bool, jobs: int) -> None:
     from budgets.process import process
     from index import SearchError
 
@@ -391,7 +402,7 @@ def _process_and_report(data_dir: Path, force: bool) -> None:
     except SearchError as exc:
         raise click.ClickException(str(exc)) from exc
     try:
-        report = process(data_dir, backend, force=force)
+        report = process(data_dir, backend, force=force, jobs=jobs)
     finally:
         backend.close()
     from budgets.web.browse import refresh_if_served
@@ -428,12 +439,13 @@ def _run_alerts(data_dir: Path) -> list[str]:
 
 @cli.command()
 @click.option("--stale-only", is_flag=True, help="Only documents parsed by another parser version or with changed files.")
+@jobs_option
 @data_option
-def reparse(stale_only: bool, data_dir: Path) -> None:
+def reparse(stale_only: bool, jobs: int, data_dir: Path) -> None:
     """Run the current parsers again over the archived files, without fetching anything."""
     require_archive(data_dir)
     hold_writer_lock(data_dir)
-    _process_and_report(data_dir, force=not stale_only)
+    _process_and_report(data_dir, force=not stale_only, jobs=jobs)
 
 
 @cli.command()

@@ -1,32 +1,33 @@
 """Archive → parsers → index: parse what is new or stale, then bring the index up to date.
 
-Runs after every crawl and as `budgets reparse`. A document is parsed again only when its
-inputs (the sha256 of its page and files) or the parser version changed, so a pass over an
-unchanged archive parses nothing. Each file is read in a worker process with time and
-memory limits (`parsers.isolation`); a file that fails is recorded in the parse's errors
-and the document is still parsed from the rest.
+Runs after every crawl, in the distributed crawl's writer and as `budgets reparse`. A
+document is parsed again only when its inputs (the sha256 of its page and files) or the
+parser version changed, so a pass over an unchanged archive parses nothing. Documents are
+parsed on every core (`budgets.parse_pool`), each file in a worker process with time and
+memory limits (`parsers.isolation`); a file that fails is recorded in the parse's errors and
+the document is still parsed from the rest. This process alone writes archive.db, one
+document per transaction as results come in: a run killed mid-way keeps what it saved and
+the next parses the rest.
 """
 from __future__ import annotations
 
 import hashlib
 import json
-import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from archive import Archive
-from archive.parse_status import DOCUMENT_ERROR, input_fingerprint
+from archive.parse_status import input_fingerprint
+from budgets.parse_job import DocumentJob, DocumentResult, read_inputs
+from budgets.parse_pool import ParsePool, default_jobs
 from budgets.progress import Progress
-from crawler.discovery.article import parse_article
 from crawler.discovery.disposition import filename_from_headers
-from crawler.discovery.encoding import decode_html
 from index.sync import converge, index_records, rebuild
 from parsers.disclosure import parse_disclosure
-from parsers.isolation import read_file_isolated
+from parsers.isolation import read_file_isolated, shared_reader
 from parsers.model import Context, ExtractedFile
 from parsers.version import PARSER_VERSION
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -51,33 +52,23 @@ def _file_name(archive: Archive, f: dict) -> str:
     return served or f["filename"] or f["url"].rsplit("/", 1)[-1] or f["sha256"][:12]
 
 
-def article_body(page_html: bytes, url: str) -> bytes:
-    """The article's own content (without the portal's navigation and footer) as a UTF-8 HTML page."""
-    html, _ = decode_html(page_html, None)
-    body = parse_article(html, url).body_html
-    if not body:
-        return page_html
-    return f'<html><head><meta charset="utf-8"></head><body>{body}</body></html>'.encode("utf-8")
+def document_job(archive: Archive, doc: dict, files: list[dict], fingerprint: str) -> DocumentJob:
+    """What parsing `doc` reads (`doc` with its `page_sha256`): the archived page and the files
+    whose bytes are in the blob store, under the names they were served with."""
+    context = Context(title=doc["title"], detail_url=doc["detail_url"], article_text=doc["text"],
+                      published_date=doc["published_date"], page_metadata=json.loads(doc["page_metadata"] or "{}"),
+                      region_hint=json.loads(doc.get("region_hint") or "{}"))
+    page_sha = doc["page_sha256"] if doc["page_sha256"] and archive.blobs.exists(doc["page_sha256"]) else None
+    inputs = [(_file_name(archive, f), f["sha256"]) for f in files if f["sha256"] and archive.blobs.exists(f["sha256"])]
+    return DocumentJob(doc_id=doc["id"], fingerprint=doc["fingerprint"], input_fingerprint=fingerprint,
+                       page_sha256=page_sha, files=inputs, context=context)
 
 
 def extract_document(archive: Archive, doc: dict, files: list[dict]) -> tuple[list[ExtractedFile], Context]:
-    """Read a document's archived page and files into ExtractedFiles (isolated, one worker per file)."""
-    page_metadata = json.loads(doc["page_metadata"] or "{}")
-    page_sha = _page_sha(archive, doc["detail_url"])
-    page_html = archive.blobs.get(page_sha) if page_sha and archive.blobs.exists(page_sha) else None
-    context = Context(title=doc["title"], detail_url=doc["detail_url"], article_html=page_html,
-                      article_text=doc["text"], published_date=doc["published_date"],
-                      page_metadata=page_metadata, region_hint=json.loads(doc.get("region_hint") or "{}"))
-    extracted: list[ExtractedFile] = []
-    if page_html is not None:
-        extracted.append(read_file_isolated("article.html", article_body(page_html, doc["detail_url"])))
-    for f in files:
-        if not f["sha256"] or not archive.blobs.exists(f["sha256"]):
-            continue
-        result = read_file_isolated(_file_name(archive, f), archive.blobs.get(f["sha256"]))
-        result.sha256 = f["sha256"]
-        extracted.append(result)
-    return extracted, context
+    """Read a document's archived page and files into ExtractedFiles, one file at a time in the
+    process's shared worker (for callers that parse in-process, such as `verify --deep`)."""
+    job = document_job(archive, {**doc, "page_sha256": _page_sha(archive, doc["detail_url"])}, files, "")
+    return read_inputs(shared_reader(), archive.blobs, job)
 
 
 def missing_inputs(archive: Archive, doc: dict, files: list[dict]) -> dict[str, str]:
@@ -87,40 +78,51 @@ def missing_inputs(archive: Archive, doc: dict, files: list[dict]) -> dict[str, 
             for name, sha in named if sha and not archive.blobs.exists(sha)}
 
 
-def parse_documents(archive: Archive, force: bool = False, only: set[str] | None = None) -> ProcessReport:
-    """Parse every document whose inputs or parser changed."""
-    report = ProcessReport()
-    docs = [d for d in archive.db.documents() if only is None or d["id"] in only]
-    progress = Progress("parse: documents", total=len(docs))
+def _jobs(archive: Archive, docs: list[dict], force: bool, report: ProcessReport,
+          progress: Progress) -> Iterator[DocumentJob]:
+    """The documents to parse, as jobs; those unchanged or with an input missing are counted here."""
     for doc in docs:
-        progress.advance()
         files = archive.db.document_files(doc["id"])
         doc = {**doc, "page_sha256": _page_sha(archive, doc["detail_url"])}
         fingerprint = input_fingerprint(doc, files)
         previous = archive.db.parse_of(doc["id"])
         if not force and previous and previous["input_fingerprint"] == fingerprint:
             report.unchanged += 1
+            progress.advance()
             continue
         missing = missing_inputs(archive, doc, files)
         if missing:  # parsing without them would drop their figures: keep the last parse, redo it later
             archive.db.keep_stale_parse(doc["id"], json.dumps(missing, ensure_ascii=False))
             report.file_errors.update({f"{doc['id']}:{k}": v for k, v in missing.items()})
+            progress.advance()
             continue
-        extracted, context = extract_document(archive, doc, files)
-        try:
-            record = parse_disclosure(extracted, context)
-            errors = {f.name: f.error for f in extracted if f.error}
-        except Exception as exc:  # a parser bug must not stop the other documents
-            logger.exception("parsing document %s failed", doc["id"])
-            record = {}
-            errors = {DOCUMENT_ERROR: f"{type(exc).__name__}: {exc}"[:300]}
-        record["files"] = [{"sha256": f.sha256, "format": f.format, "error": f.error} for f in extracted]
-        record_json = json.dumps(record, ensure_ascii=False, default=str)
-        archive.db.save_parse({"document_id": doc["id"], "parser_version": PARSER_VERSION, "record": record_json,
-                               "errors": json.dumps(errors, ensure_ascii=False), "input_fingerprint": fingerprint})
-        archive.db.save_version_record(doc["id"], doc["fingerprint"], record_json)
-        report.parsed += 1
-        report.file_errors.update({f"{doc['id']}:{k}": v for k, v in errors.items()})
+        yield document_job(archive, doc, files, fingerprint)
+
+
+def save_result(archive: Archive, result: DocumentResult) -> None:
+    """The parse and the document version's record in one transaction: a writer killed at any
+    point has saved both or neither, so the document is parsed again exactly when it has to be."""
+    job = result.job
+    with archive.db.tx():
+        archive.db.save_parse({"document_id": job.doc_id, "parser_version": PARSER_VERSION, "record": result.record,
+                               "errors": json.dumps(result.errors, ensure_ascii=False),
+                               "input_fingerprint": job.input_fingerprint})
+        archive.db.save_version_record(job.doc_id, job.fingerprint, result.record)
+
+
+def parse_documents(archive: Archive, force: bool = False, only: set[str] | None = None,
+                    jobs: int | None = None) -> ProcessReport:
+    """Parse every document whose inputs or parser changed, `jobs` at a time (default: every
+    core), saving each result as it comes in."""
+    report = ProcessReport()
+    docs = [d for d in archive.db.documents() if only is None or d["id"] in only]
+    progress = Progress("parse: documents", total=len(docs))
+    with ParsePool(archive.blobs, jobs or default_jobs()) as pool:
+        for result in pool.results(_jobs(archive, docs, force, report, progress)):
+            save_result(archive, result)
+            report.parsed += 1
+            report.file_errors.update({f"{result.job.doc_id}:{k}": v for k, v in result.errors.items()})
+            progress.advance()
     progress.finish()
     return report
 
@@ -149,10 +151,10 @@ def rebuild_index(archive: Archive, backend) -> int:
     return n
 
 
-def process(data_dir: Path, backend=None, force: bool = False) -> ProcessReport:
+def process(data_dir: Path, backend=None, force: bool = False, jobs: int | None = None) -> ProcessReport:
     archive = Archive(data_dir)
     try:
-        report = parse_documents(archive, force=force)
+        report = parse_documents(archive, force=force, jobs=jobs)
         if backend is not None:
             # not only what was parsed now: also what a killed run parsed and never indexed
             report.indexed = converge_index(archive, backend)
@@ -179,7 +181,7 @@ def parse_local_files(paths: list[Path], explain: bool = False) -> dict:
     # no article title: a file name is the downloader's guess, never evidence of what the file is
     parsed = parse_disclosure(extracted, Context())
     record = {
-        "id": hashlib.sha256("".join(sorted(f["sha256"] for f in files)).encode()).hexdigest()[:20],
+        "id": hashlib.sha256("".join(sorted(f.sha256 for f in extracted)).encode()).hexdigest()[:20],
         "detail_url": None, "duplicate_urls": [], "attachment_urls": [f["url"] for f in files],
         "title": None, "department": None, "region": dict(EMPTY_REGION), "fiscal_year": None, "kind": None,
         "units_in_source": None, "published_date": None, "page_metadata": {}, "figures": {},
