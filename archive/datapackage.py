@@ -10,8 +10,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from archive.export import RECORD_FIELDS
@@ -62,7 +63,7 @@ def field(column: Column, fmt: str) -> dict:
             out["type"] = "array"
     else:
         out["type"] = column.type
-    constraints = {}
+    constraints: dict[str, str | list[str]] = {}
     if column.pattern:
         constraints["pattern"] = column.pattern
     if column.enum:
@@ -107,7 +108,7 @@ def resource(path: Path, fmt: str, spec: TableSpec | None, excel: bool = False, 
         "description": f"{title}." + (f" Selection: {selection}." if selection else " All disclosures in the archive."),
         "format": fmt, "mediatype": MEDIA_TYPES[fmt], "bytes": size, "hash": f"sha256:{sha}",
     }
-    if fmt == "parquet":
+    if fmt == "parquet" and spec is not None:  # parquet files are always tables
         # described, not read: the schema documents the file; frictionless checks its size and hash
         out.update(type="file", schema=table_schema(spec, fmt))
         return out
@@ -128,7 +129,7 @@ def sources(urls: set[str]) -> list[dict]:
 def write_datapackage(output: Path, res: dict, portal_sources: list[dict]) -> Path:
     """Write or update `datapackage.json` beside `output` with the resource `res`; return its path."""
     target = output.parent / DESCRIPTOR
-    package = {**PACKAGE, "resources": [], "sources": []}
+    package: dict[str, Any] = {**PACKAGE, "resources": [], "sources": []}
     if target.exists():
         try:
             old = json.loads(target.read_text(encoding="utf-8"))
@@ -144,7 +145,7 @@ def write_datapackage(output: Path, res: dict, portal_sources: list[dict]) -> Pa
     package["resources"].append({**res, "name": name})
     known = {s.get("path") for s in package["sources"]}
     package["sources"] += [s for s in portal_sources if s["path"] not in known]
-    package["created"] = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    package["created"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     target.write_text(json.dumps(package, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return target
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 import sqlite_utils
 
@@ -20,7 +21,7 @@ SCHEMA_VERSION = 1
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 TABLES: dict[str, dict[str, Any]] = {
@@ -129,7 +130,7 @@ class ArchiveDB:
 
     def _ensure_schema(self) -> None:
         for name, spec in TABLES.items():
-            table = self.db[name]
+            table = self.db.table(name)
             if table.exists():
                 # archives made by an older version gain the columns added since
                 for col, typ in spec["columns"].items():
@@ -137,8 +138,8 @@ class ArchiveDB:
                         table.add_column(col, typ)
             else:
                 table.create(spec["columns"], pk=spec["pk"])
-        for table, cols in INDEXES:
-            self.db[table].create_index(cols, if_not_exists=True)
+        for name, cols in INDEXES:
+            self.db.table(name).create_index(cols, if_not_exists=True)
         self.db.conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     def close(self) -> None:
@@ -166,6 +167,7 @@ class ArchiveDB:
         cols = ", ".join(f"[{c}]" for c in row)
         marks = ", ".join("?" for _ in row)
         cur = self.db.conn.execute(f"INSERT {on_conflict} INTO [{table}] ({cols}) VALUES ({marks})", list(row.values()))
+        assert cur.lastrowid is not None  # set by every executed INSERT
         return cur.lastrowid
 
     def upsert_row(self, table: str, row: dict) -> None:

@@ -9,7 +9,8 @@ so exports stream in constant memory. Flat tables: `export_tabular`; files and t
 from __future__ import annotations
 
 import json
-from typing import IO, Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import IO
 
 from archive.db import ArchiveDB
 from archive.parse_status import parse_status
@@ -82,7 +83,8 @@ def _selection(filters: Filters | None, since: str | None) -> tuple[str, list]:
     its parse, else from the crawl's reading), so few records are built in vain; `matches`
     then decides on the record itself.
     """
-    where, params = [], []
+    where: list[str] = []
+    params: list = []
     if since is not None:
         where.append("d.first_seen >= ?")
         params.append(since)
@@ -141,7 +143,7 @@ def iter_records(db: ArchiveDB, filters: Filters | None = None, since: str | Non
             yield record
 
 
-def write_jsonl(records: Iterator[dict], out: IO[str]) -> int:
+def write_jsonl(records: Iterable[dict], out: IO[str]) -> int:
     n = 0
     for record in records:
         out.write(json.dumps({k: record[k] for k in RECORD_FIELDS}, ensure_ascii=False) + "\n")

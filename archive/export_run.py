@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterable, Iterator
+from typing import BinaryIO
 from urllib.parse import urlsplit
 
 from archive.datapackage import resource, sources, write_datapackage

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import IO, Any, BinaryIO, Callable, Iterable, Iterator
+from typing import IO, Any, BinaryIO
 
 from archive.parse_status import PARSE_STATUSES
-
 from parsers.catalogue import AMOUNT_KEYS, FIGURE_KEYS, HEADCOUNT_KEYS, RULES
 
 AMOUNT_NOTE = ("Yuan (元), exact to the fen with two decimals; where the document prints 万元 "

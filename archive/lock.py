@@ -13,7 +13,7 @@ import fcntl
 import json
 import os
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
@@ -34,7 +34,7 @@ class WriterLock:
 
     def acquire(self) -> WriterLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fh = open(self.path, "a+", encoding="utf-8")
+        fh = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held open as the lock until release()
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -46,7 +46,7 @@ class WriterLock:
         fh.seek(0)
         fh.truncate()
         fh.write(json.dumps({"pid": os.getpid(), "command": self.command,
-                             "since": datetime.now(timezone.utc).isoformat(timespec="seconds")}, ensure_ascii=False))
+                             "since": datetime.now(UTC).isoformat(timespec="seconds")}, ensure_ascii=False))
         fh.flush()
         self._file = fh
         return self

@@ -14,7 +14,7 @@ import base64
 import hashlib
 import json
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http import HTTPStatus
 from io import BytesIO
 from pathlib import Path
@@ -104,7 +104,7 @@ class WarcSpool:
         if not pending:
             return 0
         seq = self.db.db.execute("select count(distinct warc_file) from fetches where warc_file is not null").fetchone()[0]
-        name = f"{self.prefix}-{datetime.now(timezone.utc):%Y%m%d%H%M%S}-{seq:05d}.warc.gz"
+        name = f"{self.prefix}-{datetime.now(UTC):%Y%m%d%H%M%S}-{seq:05d}.warc.gz"
         final = self.dir / name
         tmp = final.with_suffix(final.suffix + ".tmp")
         marks: list[tuple[str, str, int]] = []

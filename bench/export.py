@@ -131,7 +131,7 @@ def main() -> None:
         data, out_dir = base / "data", base / "out"
         out_dir.mkdir(parents=True, exist_ok=True)
         db = ArchiveDB(data / "archive.db")
-        results: dict[tuple[str, str], dict[int, dict]] = {}
+        results: dict[tuple[str, str, str], dict[int, dict]] = {}
         done = 0
         for size in (args.small, args.records):
             started = time.perf_counter()
@@ -145,9 +145,9 @@ def main() -> None:
                       flush=True)
         db.close()
         print(f"\npeak RSS, {args.small:,} vs {args.records:,} records (target: flat):")
-        for (fmt, table, filters), by_size in results.items():
+        for (fmt, table, selection), by_size in results.items():
             small, large = by_size[args.small]["rss_mb"], by_size[args.records]["rss_mb"]
-            print(f"  {fmt:8} {table:12} {small:6.1f} MB -> {large:6.1f} MB  ({large / small:.2f}x)  {filters}")
+            print(f"  {fmt:8} {table:12} {small:6.1f} MB -> {large:6.1f} MB  ({large / small:.2f}x)  {selection}")
 
 
 if __name__ == "__main__":

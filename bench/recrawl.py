@@ -20,7 +20,6 @@ from bench.crawl import FAST, run  # noqa: E402
 from tests.portals import build_portals, serve_portals  # noqa: E402
 
 
-
 def crawl(starts: list[str], data: Path) -> float:
     seconds, _ = run([sys.executable, "-m", "budgets.cli", "crawl", *starts, "--no-process", "--data", str(data),
                       *FAST])

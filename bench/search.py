@@ -21,7 +21,9 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -31,6 +33,8 @@ from index.fts import FtsBackend  # noqa: E402
 from index.meili import MeiliBackend  # noqa: E402
 from tests.paths import SEEDS  # noqa: E402
 from tests.services import meilisearch_binary, start_meilisearch  # noqa: E402
+
+T = TypeVar("T")
 
 PROVINCES = {
     "湖南省": ("43", ["长沙市", "株洲市", "湘潭市", "衡阳市", "怀化市"]),
@@ -64,7 +68,7 @@ def seed_lines() -> list[str]:
 
 
 def regions(rng: random.Random) -> list[tuple[str, str, str | None, str]]:
-    out = []
+    out: list[tuple[str, str, str | None, str]] = []
     for province, (pcode, cities) in PROVINCES.items():
         for ci, city in enumerate(cities, 1):
             out.append((province, city, None, f"{pcode}{ci:02d}00"))
@@ -115,7 +119,7 @@ def queries(rng: random.Random) -> dict[str, list[SearchQuery]]:
     }
 
 
-def timed(fn: Callable[[], object]) -> tuple[float, object]:
+def timed(fn: Callable[[], T]) -> tuple[float, T]:
     start = time.perf_counter()
     result = fn()
     return time.perf_counter() - start, result
@@ -126,7 +130,7 @@ def latencies(backend, groups: dict[str, list[SearchQuery]], rounds: int) -> dic
     for q in (q for qs in groups.values() for q in qs):  # warm caches: every group before any is timed
         backend.search(q)
     for name, qs in groups.items():
-        samples = [timed(lambda q=q: backend.search(q))[0] * 1000 for _ in range(rounds) for q in qs]
+        samples = [timed(partial(backend.search, q))[0] * 1000 for _ in range(rounds) for q in qs]
         samples.sort()
         out[name] = (statistics.median(samples), samples[max(0, int(len(samples) * 0.95) - 1)])
     return out
@@ -156,7 +160,12 @@ def run(work: Path, records: list[dict], groups: dict[str, list[SearchQuery]], a
     results = {}
 
     fts = FtsBackend(work / "search.db")
-    build_s, _ = timed(lambda: (fts.upsert(records), fts.optimize()))
+
+    def build() -> None:
+        fts.upsert(records)
+        fts.optimize()
+
+    build_s, _ = timed(build)
     size = dir_size(work)
     results["embedded"] = (build_s, size, latencies(fts, groups, args.rounds))
 

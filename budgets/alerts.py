@@ -15,13 +15,14 @@ import logging
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from archive.db import ArchiveDB, now_iso
 from index import Filters, SearchQuery
 
 logger = logging.getLogger(__name__)
 
-ALERT_TABLES = {
+ALERT_TABLES: dict[str, dict[str, Any]] = {
     "alerts": dict(columns={"id": int, "query": str, "filters": str, "notify": str, "created_at": str,
                             "last_run_at": str}, pk="id"),
     "alert_hits": dict(columns={"alert_id": int, "document_id": str, "found_at": str},
@@ -46,7 +47,7 @@ class Alert:
 
 def ensure_tables(db: ArchiveDB) -> None:
     for name, spec in ALERT_TABLES.items():
-        db.db[name].create(spec["columns"], pk=spec["pk"], if_not_exists=True)
+        db.db.table(name).create(spec["columns"], pk=spec["pk"], if_not_exists=True)
 
 
 def add_alert(db: ArchiveDB, query: str, filters: dict, notify: list[str]) -> int:
@@ -85,7 +86,8 @@ def _filters(raw: dict) -> Filters:
     year = raw.get("year")
     if isinstance(year, list):
         year = tuple(year)
-    return Filters(**{**{k: raw.get(k) for k in FILTER_KEYS}, "year": year})
+    return Filters(province=raw.get("province"), city=raw.get("city"), county=raw.get("county"),
+                   admin_code=raw.get("admin_code"), year=year, kind=raw.get("kind"), department=raw.get("department"))
 
 
 def run_alerts(db: ArchiveDB, backend, data_dir: Path, send=None) -> dict[int, list[dict]]:

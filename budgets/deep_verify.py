@@ -62,7 +62,7 @@ def _check_one(archive: ReadOnlyArchive, doc: dict, parse: dict, report: VerifyR
         old = {}
     differences = record_differences(old, fresh)
     if not differences:
-        report.reparsed += 1
+        report.reparsed = (report.reparsed or 0) + 1  # None until check_parses starts counting
         return
     cause, corrupt = _cause(doc, files, parse)
     report.add("parse differs from a new parse", doc["id"], f"{cause}: {'; '.join(differences)}"[:DETAIL_LIMIT],

@@ -5,7 +5,7 @@ disclosure (`urn:budgets:<id>`) so a reader never shows one disclosure twice.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from feedgen.feed import FeedGenerator
@@ -17,7 +17,7 @@ KIND_LABEL = {"budget": "部门预算", "final_account": "部门决算"}
 
 
 def _when(iso: str) -> datetime:
-    return datetime.strptime(iso, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+    return datetime.strptime(iso, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
 
 
 def _feed(feed_id: str, title: str, rows: list[dict]) -> FeedGenerator:
@@ -26,7 +26,7 @@ def _feed(feed_id: str, title: str, rows: list[dict]) -> FeedGenerator:
     fg.title(title)
     fg.link(href=feed_id, rel="self")
     fg.language("zh-CN")
-    fg.updated(_when(rows[0]["first_seen"]) if rows else datetime.now(timezone.utc))
+    fg.updated(_when(rows[0]["first_seen"]) if rows else datetime.now(UTC))
     for row in reversed(rows):  # feedgen prepends: add oldest first to list newest first
         entry = fg.add_entry()
         entry.id(f"urn:budgets:{row['id']}")

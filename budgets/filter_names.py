@@ -88,11 +88,12 @@ def resolve(values: Mapping[str, str | None], backend: Backend | None) -> dict[s
     held = held_values(backend) if backend is not None else {}
     out = dict(values)
     for level in REGION_LEVELS:
-        if out.get(level):
-            out[level] = region_value(out[level], level, held.get(level, ()))
-    if out.get("kind"):
-        out["kind"] = kind_of(out["kind"])
-    if out.get("department") and backend is not None:
-        scope = Filters(**{k: out.get(k) for k in (*REGION_LEVELS, "kind")})
-        out["department"] = department_value(out["department"], held_values(backend, scope)["department"])
+        if typed := out.get(level):
+            out[level] = region_value(typed, level, held.get(level, ()))
+    if typed := out.get("kind"):
+        out["kind"] = kind_of(typed)
+    if (typed := out.get("department")) and backend is not None:
+        scope = Filters(province=out.get("province"), city=out.get("city"), county=out.get("county"),
+                        kind=out.get("kind"))
+        out["department"] = department_value(typed, held_values(backend, scope)["department"])
     return out

@@ -14,7 +14,7 @@ __all__ = ["FACET_FIELDS", "Backend", "Filters", "Hit", "SearchError", "SearchQu
            "open_backend"]
 
 
-def open_backend(data_dir: Path, meili_url: str | None = None, meili_key: str | None = None,
+def open_backend(data_dir: Path | None, meili_url: str | None = None, meili_key: str | None = None,
                  meili_search_key: str | None = None, reader: bool = False) -> Backend:
     """Meilisearch at `meili_url` (master key `meili_key`) if given, else the embedded index.
 
@@ -23,6 +23,8 @@ def open_backend(data_dir: Path, meili_url: str | None = None, meili_key: str | 
     if meili_url:
         from index.meili import MeiliBackend
         return MeiliBackend(meili_url, meili_key, search_key=meili_search_key)
+    if data_dir is None:
+        raise ValueError("the embedded index lives in a data directory: give one, or a Meilisearch URL")
     from archive.readonly import writable
     from index.fts import FtsBackend
     path = Path(data_dir) / "search.db"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Literal, Protocol, Self
 
 FACET_FIELDS = ("province", "city", "county", "admin_code", "fiscal_year", "kind", "department")
 KINDS = ("budget", "final_account")
@@ -120,10 +120,10 @@ class Backend(Protocol):
     def stamps(self) -> dict[str, str | None]:
         """Per indexed id, the stamp its record carried (index.sync)."""
 
-    def build_aside(self) -> "Backend":
+    def build_aside(self) -> Self:
         """A new, empty index of the same kind that searches do not see yet."""
 
-    def swap_in(self, built: "Backend") -> None:
+    def swap_in(self, built: Self) -> None:
         """Make `built` (from build_aside) this index, in one step; the old content is dropped."""
 
 

@@ -28,8 +28,7 @@ import jieba
 import numpy as np
 import sqlite_utils
 
-from index.base import (FACET_FIELDS, Filters, Hit, SearchError, SearchQuery, SearchResult, flatten, no_hits,
-                        region_of)
+from index.base import FACET_FIELDS, Filters, Hit, SearchError, SearchQuery, SearchResult, flatten, no_hits, region_of
 from index.segment import DOMAIN_WORDS, QUOTES, normalise
 from index.snippet import make_snippet
 from index.terms import GAP, ParsedQuery, index_streams, parse_query
@@ -105,25 +104,25 @@ class FtsBackend:
 
     def _ensure_schema(self) -> None:
         db = self._db
-        db["meta"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
+        db.table("meta").create({"key": str, "value": str}, pk="key", if_not_exists=True)
         row = db.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
         if row and row[0] != FORMAT:
             for table in _TABLES:
                 db.execute(f"DROP TABLE IF EXISTS {table}")
-        db["docs"].create(
+        db.table("docs").create(
             {"rowid": int, "id": str, "title": str, "department": str, "province": str,
              "city": str, "county": str, "admin_code": str, "fiscal_year": int, "kind": str,
              "published_date": str, "detail_url": str, "stamp": str},
             pk="rowid", not_null={"id"}, if_not_exists=True,
         )
-        db["docs"].create_index(["id"], unique=True, if_not_exists=True)
-        db["docs"].create_index(["published_date", "id"], if_not_exists=True)
-        db["texts"].create({"rowid": int, "text": bytes}, pk="rowid", if_not_exists=True)
+        db.table("docs").create_index(["id"], unique=True, if_not_exists=True)
+        db.table("docs").create_index(["published_date", "id"], if_not_exists=True)
+        db.table("texts").create({"rowid": int, "text": bytes}, pk="rowid", if_not_exists=True)
         db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS words USING "
                    "fts5(title, body, sub, content='', tokenize='ascii')")
         db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS grams USING "
                    "fts5(norm, content='', tokenize='trigram')")
-        db["meta"].upsert({"key": "format", "value": FORMAT}, pk="key")
+        db.table("meta").upsert({"key": "format", "value": FORMAT}, pk="key")
         self._conn.commit()
 
     # -- writing ------------------------------------------------------------------
@@ -404,7 +403,8 @@ def _substring_clause(parsed: ParsedQuery) -> tuple[str, list]:
 
 
 def _filter_sql(filters: Filters) -> tuple[list[str], list]:
-    where, params = [], []
+    where: list[str] = []
+    params: list = []
     for name, value in filters.equals().items():
         where.append(f"d.{name} = ?")  # name comes from Filters' own field list
         params.append(value)

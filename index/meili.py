@@ -25,8 +25,7 @@ from itertools import islice
 from meilisearch import Client
 from meilisearch.errors import MeilisearchApiError, MeilisearchCommunicationError, MeilisearchTimeoutError
 
-from index.base import (FACET_FIELDS, Filters, Hit, SearchError, SearchQuery, SearchResult, flatten,
-                        no_hits, region_of)
+from index.base import FACET_FIELDS, Filters, Hit, SearchError, SearchQuery, SearchResult, flatten, no_hits, region_of
 from index.segment import normalise
 from index.snippet import make_snippet
 from index.terms import index_streams, parse_query

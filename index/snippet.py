@@ -41,7 +41,7 @@ def make_snippet(text: str, title: str, needles: tuple[str, ...]) -> str:
     pat = pattern(needles)
     for source in (text, title):
         m = pat.search(source) if pat and source else None
-        if m:
+        if pat and m:
             return _window(source, m.start(), pat)
     return _cut(text or title, 0, WIDTH)
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 
 from parsers.model import ExtractedFile
 
@@ -143,7 +144,7 @@ def title_block(files: list[ExtractedFile]) -> list[str]:
     out = []
     for f in files:
         head = [s for s in (re.sub(r"\s+", "", p.text) for p in f.paragraphs[:TITLE_LINES]) if s]
-        out += [s for s in head + [a + b for a, b in zip(head, head[1:])] if len(s) <= TITLE_CHARS]
+        out += [s for s in head + [a + b for a, b in pairwise(head)] if len(s) <= TITLE_CHARS]
     return out
 
 

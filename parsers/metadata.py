@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from itertools import pairwise
 
 from parsers.model import Context, ExtractedFile, Table
 from parsers.regions import Region, lookup, places_in, region_for
@@ -41,7 +42,7 @@ _TERM = r"(?P<term>(?:部门|单位)?(?:综合)?(?:收入|支出|收支)?(?P<kin
 _NAME_FIRST = re.compile(rf"^(?P<dept>.{{2,40}}?){_YEAR}{_TERM}")
 _YEAR_FIRST = re.compile(rf"^{_YEAR}(?P<dept>.{{2,40}}?){_TERM}")
 # a name without its year (a reader lost the digits: 重庆市商务委员会 年部门预算情况说明)
-_NO_YEAR = re.compile(rf"^(?P<dept>.{{2,40}}?)(?:年度|年)?(?P<term>(?:部门|单位)(?:综合)?(?P<kind>预算|决算))")
+_NO_YEAR = re.compile(r"^(?P<dept>.{2,40}?)(?:年度|年)?(?P<term>(?:部门|单位)(?:综合)?(?P<kind>预算|决算))")
 # a title without a name (第一部分 2026 年度部门预算情况说明), for year and kind only
 _TITLE_END = r"(?:信息)?(?:公开)?(?:[\u4e00-\u9fff“”\"]{0,16}表|情况说明|说明|情况的说明)?$"  # …公开报表, …收支总表
 _YEAR_TERM = re.compile(rf"{_YEAR}{_TERM}{_TITLE_END}")
@@ -90,8 +91,8 @@ def read_heading(line: str) -> Heading | None:
     """The department, year and kind a title line names, e.g. 株洲市人民政府办公室2020年部门预算."""
     s = _squeeze(line)
     for _ in range(3):  # lead-ins may stack: - 1 - 附件1：关于…
-        for pattern, _why in LEAD_INS[:-1]:
-            s = re.sub(pattern, "", s)
+        for lead_in, _why in LEAD_INS[:-1]:
+            s = re.sub(lead_in, "", s)
     for pattern in (_NAME_FIRST, _YEAR_FIRST, _NO_YEAR):
         m = pattern.match(s)
         if m:
@@ -210,7 +211,7 @@ def issuer(files: list[ExtractedFile]) -> str | None:
     titled = [clean_name(m.group("dept")) for line in _title_lines(files)
               if (m := _ISSUED_BY.match(_squeeze(line)))]
     lines = [_squeeze(p.text) for f in files for p in f.paragraphs]
-    signed = [a for a, b in zip(lines, lines[1:]) if _DATE_LINE.match(b)]
+    signed = [a for a, b in pairwise(lines) if _DATE_LINE.match(b)]
     return _most_cited([n for n in _issuers(files) + titled if usable(n)]) or next(
         (n for n in reversed(signed) if usable(n)), None)
 
@@ -268,7 +269,7 @@ def kind(files: list[ExtractedFile], context: Context) -> str | None:
     if word is None:
         text = _text(files)
         votes = {w: len(re.findall(pattern, text)) for w, pattern, _ in KIND_MARKS}
-        word = max(votes, key=votes.get) if any(votes.values()) else None
+        word = max(votes, key=lambda w: votes[w]) if any(votes.values()) else None
     return {"决算": "final_account", "预算": "budget"}.get(word)
 
 

@@ -99,7 +99,7 @@ def ocr_variants(text: str) -> list[Decimal]:
     if not re.fullmatch(r"[\d.,]*\d[\d.,]*", s):
         return []
     seen: list[Decimal] = []
-    swapped = s.translate(str.maketrans({",": ".", ".": ","}))
+    swapped = s.translate(str.maketrans(",.", ".,"))
     last_sep = max(s.rfind(","), s.rfind("."))
     candidates = [swapped]
     if last_sep > 0:

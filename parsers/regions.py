@@ -110,7 +110,7 @@ def lookup(name: str, scope: str | None = None) -> str | None:
 
 def places_in(name: str) -> list[str]:
     """The place names an organisation's name starts with: 湖南省株洲市人民政府 → [湖南省, 株洲市]."""
-    found = []
+    found: list[str] = []
     rest = re.sub(r"^(中国共产党|中共)", "", name.strip())
     while True:
         m = _PLACE.match(rest)

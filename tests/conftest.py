@@ -1,7 +1,7 @@
 """Shared fixtures: real servers on loopback, started once per test session."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -15,7 +15,7 @@ def start_meili() -> Callable[[], tuple[str, str, Callable[[], None]]]:
 
 
 @pytest.fixture(scope="session")
-def meili_server(start_meili) -> tuple[str, str]:
+def meili_server(start_meili) -> Iterator[tuple[str, str]]:
     """A Meilisearch server for the session: (url, master key)."""
     url, key, stop = start_meili()
     yield url, key
@@ -23,7 +23,7 @@ def meili_server(start_meili) -> tuple[str, str]:
 
 
 @pytest.fixture(scope="session")
-def redis_url() -> str:
+def redis_url() -> Iterator[str]:
     """A redis-server without persistence: its redis:// URL."""
     url, stop = services.start_redis()
     yield url

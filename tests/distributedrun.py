@@ -41,7 +41,7 @@ class DistributedCrawl:
 
     def _start(self, name: str, *args: str, env: dict | None = None) -> subprocess.Popen:
         self._n += 1
-        log = open(self.logs / f"{self._n:02d}-{name}.log", "w")
+        log = open(self.logs / f"{self._n:02d}-{name}.log", "w")  # noqa: SIM115 - the process writes it after we return
         env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
         return subprocess.Popen([*BUDGETS, *args], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
 
@@ -90,7 +90,9 @@ class DistributedCrawl:
         return self.server.hget("budgets:crawl", "state") == b"finished"
 
     def summary(self) -> dict:
-        return json.loads(self.server.hget("budgets:crawl", "summary"))
+        summary = self.server.hget("budgets:crawl", "summary")
+        assert summary is not None, "the crawl wrote no summary"
+        return json.loads(summary)
 
     def wait_finished(self, timeout: float = 300) -> dict:
         self.wait_until(self.finished, timeout, "the crawl to finish")
@@ -100,6 +102,7 @@ class DistributedCrawl:
         """A process that exits with an error (not one we killed) fails the run at once."""
         for proc in [*self.workers, self.ingest]:
             if proc is not None and proc.poll() not in (None, 0, -signal.SIGKILL):
+                assert isinstance(proc.args, list)  # started by _start
                 raise AssertionError(f"{proc.args[3]} exited {proc.returncode}:\n{self.tail_logs()}")
 
     def kill(self, proc: subprocess.Popen) -> None:

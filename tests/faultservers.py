@@ -25,7 +25,7 @@ Route = Callable[["FaultHandler", dict[str, list[str]]], None]
 
 
 class FaultHandler(BaseHTTPRequestHandler):
-    server: "_Server"
+    server: _Server
 
     def log_message(self, *args) -> None:
         pass
@@ -48,7 +48,7 @@ class FaultHandler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
-    owner: "FaultServer"
+    owner: FaultServer
 
 
 class FaultServer:
@@ -71,6 +71,7 @@ class FaultServer:
     @property
     def base_url(self) -> str:
         host, port = self._server.server_address[:2]
+        assert isinstance(host, str)  # an IPv4 address, as bound
         return f"http://{host}:{port}"
 
     @property
@@ -92,7 +93,7 @@ class FaultServer:
         with self._lock:
             return [h for h in self._hits if path is None or h[0] == path]
 
-    def __enter__(self) -> "FaultServer":
+    def __enter__(self) -> FaultServer:
         self._thread.start()
         self._timer.start()
         return self
@@ -198,7 +199,7 @@ def calendar(start: date) -> Route:
         day = date.fromisoformat((q.get("date") or [start.isoformat()])[0])
         nxt = day + timedelta(days=1)
         h.send(200, (f'<html><head><meta charset="utf-8"><title>{day} 日程</title></head><body>'
-                     f'<p>{day} 无活动安排</p><a href="?date={nxt}">下一天</a></body></html>').encode("utf-8"))
+                     f'<p>{day} 无活动安排</p><a href="?date={nxt}">下一天</a></body></html>').encode())
     return route
 
 
@@ -206,4 +207,4 @@ def endless_index(h: FaultHandler, q) -> None:
     """/archive/index_N.html: each list page offers the next one, forever."""
     n = int(h.path.rsplit("_", 1)[-1].split(".")[0]) if "_" in h.path else 0
     h.send(200, (f'<html><head><meta charset="utf-8"><title>工作动态</title></head><body><ul>'
-                 f'<li><a href="/archive/index_{n + 1}.html">下一页</a></li></ul></body></html>').encode("utf-8"))
+                 f'<li><a href="/archive/index_{n + 1}.html">下一页</a></li></ul></body></html>').encode())

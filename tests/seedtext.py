@@ -31,9 +31,9 @@ def _clean(line: str) -> str:
     return s.strip()
 
 
-def _blocks(lines: list[str]) -> list[tuple[str, object]]:
-    """Split the lines into ("text", line) and ("table", [lines]) items, in order."""
-    items: list[tuple[str, object]] = []
+def _blocks(lines: list[str]) -> list[tuple[str, str] | tuple[str, tuple[list[str], bool]]]:
+    """Split the lines into ("text", line) and ("table", ([lines], double)) items, in order."""
+    items: list[tuple[str, str] | tuple[str, tuple[list[str], bool]]] = []
     i = 0
     while i < len(lines):
         if "\t" not in lines[i]:
@@ -41,7 +41,7 @@ def _blocks(lines: list[str]) -> list[tuple[str, object]]:
                 items.append(("text", lines[i]))
             i += 1
             continue
-        run = []
+        run: list[str] = []
         while i < len(lines) and "\t" in lines[i]:
             run.append(lines[i])
             i += 1
@@ -95,19 +95,19 @@ def load_seed(path: str | Path) -> list[ExtractedFile]:
     lines = path.read_text(encoding="utf-8").split("\n")
     ef = ExtractedFile(name=name, format="text")
     pending: list[str] = []  # text lines since the last table: title and unit candidates
-    for kind, item in _blocks(lines):
-        if kind == "text":
-            text = _clean(item)  # type: ignore[arg-type]
+    for _kind, item in _blocks(lines):
+        if isinstance(item, str):  # a "text" block
+            text = _clean(item)
             if text:
                 ef.paragraphs.append(Paragraph(text=text, where=Where(file=name)))
                 pending.append(text)
             continue
-        run, double = item  # type: ignore[misc]
+        run, double = item
         rows = _rows(run, double)
         title, unit, sheet = None, None, None
         if double:
             sheet = next((p for p in reversed(pending) if not _FOOTER.match(p)), None)
-            while rows and sum(1 for c in rows[0] if c) <= 1 or (rows and _UNIT.search(" ".join(rows[0]))):
+            while (rows and sum(1 for c in rows[0] if c) <= 1) or (rows and _UNIT.search(" ".join(rows[0]))):
                 cell = next((c for c in rows[0] if c), "")
                 m = _UNIT.search(" ".join(rows[0]))
                 if m:
@@ -117,7 +117,7 @@ def load_seed(path: str | Path) -> list[ExtractedFile]:
                 rows.pop(0)
         else:
             while rows and _UNIT.search(" ".join(rows[0])):
-                unit = _UNIT.search(" ".join(rows[0])).group(1)  # type: ignore[union-attr]
+                unit = _UNIT.search(" ".join(rows[0])).group(1)
                 rows.pop(0)
             for p in reversed(pending):
                 m = _UNIT.search(p)

@@ -48,7 +48,7 @@ def test_only_successful_fetches_become_url_state(tmp_path):
     assert archive.db.url_state("http://a/x") is None
     sha = _fetch(archive, "http://a/x", b"ok")
     state = archive.db.url_state("http://a/x")
-    assert state["sha256"] == sha and state["status"] == 200 and state["role"] == "article"
+    assert state is not None and state["sha256"] == sha and state["status"] == 200 and state["role"] == "article"
     assert archive.db.query("select count(*) as n from fetches")[0]["n"] == 2
 
 
@@ -88,7 +88,7 @@ def test_resume_chain_points_at_first_interrupted_run(tmp_path):
     archive = Archive(tmp_path)
     first, resumed = archive.db.start_run(["http://a/"])
     assert resumed is None
-    second, resumed = archive.db.start_run(["http://a/"])
+    _second, resumed = archive.db.start_run(["http://a/"])
     assert resumed == first
     third, resumed = archive.db.start_run(["http://a/"])
     assert resumed == first

@@ -66,7 +66,7 @@ def test_text_alone():
 
 def _three_public(rows, ocr=False, unit="万元"):
     head = ["单位名称", "合计", "因公出国（境）费", "公务用车购置费", "公务用车运行维护费", "公务接待费"]
-    return Table(rows=[head] + rows, where=Where(F, 3), title="2020年“三公”经费预算表", unit=unit, ocr=ocr)
+    return Table(rows=[head, *rows], where=Where(F, 3), title="2020年“三公”经费预算表", unit=unit, ocr=ocr)
 
 
 UNITS = [["合计", "100.00", "10.00", "20.00", "30.00", "40.00"],
@@ -125,7 +125,7 @@ def test_this_years_column_only():
     rows = [["一、一般公共预算拨款", "90.00", "100.00", "10.00", "一、基本支出", "70.00", "80.00"],
             ["", "", "", "", "二、项目支出", "20.00", "20.00"],
             ["本年收入合计", "90.00", "100.00", "10.00", "本年支出合计", "90.00", "100.00"]]
-    table = Table(rows=[head] + rows, where=Where(F, 2), title="部门收支预算总表", unit="万元")
+    table = Table(rows=[head, *rows], where=Where(F, 2), title="部门收支预算总表", unit="万元")
     rec = parse_disclosure(_doc(["某局2020年部门预算"], [table]), Context())
     assert rec["figures"] == {
         "income_general_budget": "1000000.00", "income_total": "1000000.00", "expenditure_total": "1000000.00",
@@ -163,7 +163,7 @@ def test_dates_that_cannot_be_right(line, value):
 
 def test_a_file_that_could_not_be_read_is_reported():
     broken = ExtractedFile(name="b.xls", format="xls", error="not an xls file")
-    rec = parse_disclosure(_doc(["某局2020年部门预算"], []) + [broken], Context())
+    rec = parse_disclosure([*_doc(["某局2020年部门预算"], []), broken], Context())
     assert rec["errors"] == [{"file": "b.xls", "error": "not an xls file"}]
     assert rec["formats"] == {F: "pdf", "b.xls": "xls"}
 
@@ -175,7 +175,7 @@ def test_final_account_summary_with_line_numbers_and_carryover():
             ["本年收入合计", "7", "120.00", "本年支出合计", "30", "120.00"],
             ["年初结转和结余", "8", "30.00", "年末结转和结余", "31", "30.00"],
             ["总计", "9", "150.00", "总计", "32", "150.00"]]
-    table = Table(rows=[head] + rows, where=Where(F, 2), title="收入支出决算总表", unit="元")
+    table = Table(rows=[head, *rows], where=Where(F, 2), title="收入支出决算总表", unit="元")
     rec = parse_disclosure(_doc(["株洲市财政局2019年度部门决算"], [table]), Context(published_date="2020-09-01"))
     assert rec["kind"] == "final_account" and rec["fiscal_year"] == 2019
     assert rec["figures"] == {

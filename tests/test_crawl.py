@@ -1,7 +1,6 @@
 """End to end: the real Scrapy crawl of the imitation TRS WCM and Hanweb portals."""
 from __future__ import annotations
 
-import json
 import sqlite3
 import subprocess
 import sys
@@ -101,7 +100,7 @@ def test_every_fetch_logged_and_bodies_stored_once(crawled):
     errors = dict(db.execute("select url, status from fetches where status >= 400").fetchall())
     for m in crawled["manifests"]:
         assert errors.get(m.not_found_url) == 404
-    for sha, path in db.execute("select sha256, path from blobs"):
+    for _sha, path in db.execute("select sha256, path from blobs"):
         assert (data / path).is_file() and not Path(path).is_absolute()
     assert db.execute("select count(*) from blobs").fetchone()[0] == \
         db.execute("select count(distinct sha256) from fetches where sha256 is not null").fetchone()[0]

@@ -84,7 +84,8 @@ def hostile_crawl(tmp_path_factory):
             self.wfile.write(b"secret")
 
     inner = _serve("127.0.0.9", Inner)
-    handler = type("H", (Hostile,), {"log": [], "other_port": inner.server_address[1]})
+    log: list[tuple[str, float]] = []
+    handler = type("H", (Hostile,), {"log": log, "other_port": inner.server_address[1]})
     portal = _serve("127.0.0.1", handler)
     data = tmp_path_factory.mktemp("data")
     try:
@@ -93,7 +94,7 @@ def hostile_crawl(tmp_path_factory):
     finally:
         portal.shutdown()
         inner.shutdown()
-    return {"data": data, "log": handler.log, "inner_log": inner_log, "stdout": out.stdout}
+    return {"data": data, "log": log, "inner_log": inner_log, "stdout": out.stdout}
 
 
 def test_redirect_off_host_is_refused_and_recorded(hostile_crawl):
@@ -122,7 +123,8 @@ def test_retry_after_is_honoured(hostile_crawl):
 
 
 def test_registry_exclusions_are_refused_and_recorded(tmp_path):
-    handler = type("H2", (Hostile,), {"log": [], "other_port": 9})
+    log: list[tuple[str, float]] = []
+    handler = type("H2", (Hostile,), {"log": log, "other_port": 9})
     portal = _serve("127.0.0.1", handler)
     registry = tmp_path / "portals.toml"
     registry.write_text(f'[[portal]]\nname = "hostile"\nstart_urls = ["http://127.0.0.1:{portal.server_address[1]}/"]\n'
@@ -131,7 +133,7 @@ def test_registry_exclusions_are_refused_and_recorded(tmp_path):
         budgets("crawl", "--portals", str(registry), *FAST, "--no-process", data=tmp_path / "data")
     finally:
         portal.shutdown()
-    assert not [p for p, _ in handler.log if p.startswith("/files/")]
+    assert not [p for p, _ in log if p.startswith("/files/")]
     db = sqlite3.connect(tmp_path / "data" / "archive.db")
     errors = [e for (e,) in db.execute("select error from fetches where url like '%/files/%'")]
     assert errors and all("excluded by the portal registry" in e for e in errors)

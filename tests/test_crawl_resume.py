@@ -122,7 +122,7 @@ def test_a_file_name_answered_from_the_archive_is_read_as_when_fetched(tmp_path)
         h.send(200, b"%PDF-1.4\n" + b"held" * 1000, "application/pdf")
 
     download = f"{DOWNFILE}?classid=0&id=7"
-    raw_name = f'attachment; filename="{name}"'.encode("utf-8").decode("latin-1")  # sent as raw UTF-8
+    raw_name = f'attachment; filename="{name}"'.encode().decode("latin-1")  # sent as raw UTF-8
     routes = {"/robots.txt": file(ROBOTS, "text/plain"),
               "/": page('<html><body><a href="/art/1.html">部门预算</a></body></html>'),
               "/art/1.html": page(_article(NAME, {download: "附件1", "/files/held.pdf": "附件2"})),
@@ -171,7 +171,7 @@ def test_resume_does_not_ask_again_for_what_failed_for_good(tmp_path):
 
     def held(h, q) -> None:  # keeps the first run busy until it is killed
         released.wait(100)
-        h.send(200, "<html><body><p>工作动态</p></body></html>".encode("utf-8"))
+        h.send(200, "<html><body><p>工作动态</p></body></html>".encode())
 
     routes = {"/robots.txt": file(b"User-agent: *\nDisallow: /private/\n", "text/plain"),
               "/": page('<html><body><a href="/gone.html">通知</a> <a href="/private/x.html">内部</a> '

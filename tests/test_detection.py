@@ -1,13 +1,10 @@
 """Which article titles are one department's budget or final account, and why."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from crawler.detection import EXCLUSIONS, classify
 from crawler.discovery.article import parse_article
-
 from tests.paths import JIANGSU, SEEDS
 
 B, F = "budget", "final_account"
@@ -234,7 +231,7 @@ def test_department_page_with_related_links_stays_a_disclosure():
 
 
 def test_named_page_that_is_only_links_is_an_index_page():
-    d = classify("株洲市教育局2020年部门预算", link_titles=DEPARTMENT_LINKS[1:] + ["株洲市林业局2020年部门预算"])
+    d = classify("株洲市教育局2020年部门预算", link_titles=[*DEPARTMENT_LINKS[1:], "株洲市林业局2020年部门预算"])
     assert (d.is_disclosure, d.reason) == (False, "index_page")
 
 

@@ -6,6 +6,7 @@ archive of a single-process `budgets crawl` of the same portals.
 """
 from __future__ import annotations
 
+import itertools
 import json
 import sqlite3
 import subprocess
@@ -14,6 +15,7 @@ import threading
 from collections import Counter
 from http.server import ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 import redis
@@ -198,7 +200,7 @@ def test_host_limits_hold_across_workers(redis_url, tmp_path):
         assert hanweb.log.max_active == 1
         starts = sorted(r.arrived for r in hanweb.log.records())
         assert len(starts) > 20
-        gaps = [b - a for a, b in zip(starts, starts[1:])]
+        gaps = [b - a for a, b in itertools.pairwise(starts)]
         # the host's delay, kept between workers too: leases start 0.2 s apart; arrivals at the
         # server jitter by the time from lease to connection, never anywhere near back-to-back
         assert sum(gaps) / len(gaps) >= 0.19 and min(gaps) >= 0.1, sorted(gaps)[:5]
@@ -397,7 +399,7 @@ def test_a_second_distributed_crawl_is_incremental_and_runs_the_saved_searches(f
     from tests.test_monitoring import Hook
 
     class Received(Hook):
-        received: list[dict] = []  # this test's own, not test_monitoring's
+        received: ClassVar[list[dict]] = []  # this test's own, not test_monitoring's
 
     hook = ThreadingHTTPServer(("127.0.0.1", 0), Received)
     threading.Thread(target=hook.serve_forever, daemon=True).start()
@@ -405,7 +407,7 @@ def test_a_second_distributed_crawl_is_incremental_and_runs_the_saved_searches(f
     run = DistributedCrawl(fresh_redis, data, tmp_path / "logs")
     try:
         with serve_portals(build_portals()) as servers:
-            trs, hanweb = servers
+            _trs, hanweb = servers
             run.start_ingest("--idle-exit", "120")
             workers = [run.start_worker("--idle-exit", "120") for _ in range(2)]
             run.crawl(*_starts(servers), "--delay", "0")

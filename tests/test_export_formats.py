@@ -12,6 +12,7 @@ import subprocess
 import sys
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -37,7 +38,7 @@ def _where(table: str, row: str, n: int) -> dict:
             "row_number": n}
 
 
-DOCS = [
+DOCS: list[dict[str, Any]] = [
     # the crawl knew no region: the parse's region is the record's
     dict(id="a0000000000000000001", year=2020, kind="budget", region=ZHUZHOU, hint={},
          first_seen="2026-01-05T10:00:00.000000Z",

@@ -85,7 +85,8 @@ CASES = {
         "three_public_vehicle_operation": "267.80", "three_public_reception": "116.50",
         "meeting_expenses": "200.44", "training_expenses": "700.00",
         "operating_expenses": "2,722.57",  # 说明 p29
-    }, {"income_total": (14, "收支预算总表"), "expenditure_basic": (13, "收支预算总表"), "three_public_total": (19, "公开 09 表：一般公共预算“三公”经费、会议费、培训费支出预算表")}),
+    }, {"income_total": (14, "收支预算总表"), "expenditure_basic": (13, "收支预算总表"),
+        "three_public_total": (19, "公开 09 表：一般公共预算“三公”经费、会议费、培训费支出预算表")}),
     # 收支预算总表 p7, its 当年收入小计 row on p8 (not joined: another column count); the
     # 收入预算总表 p9 (one ruled grid with the p8 rows) gives 收入总计; 说明 p24 agrees; 三公 p20
     "江苏省人大办公厅/江苏省人大办公厅2017年度预算公开.pdf": ("江苏省人大常委会办公厅", 2017, {

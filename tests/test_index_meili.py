@@ -1,6 +1,8 @@
 """Meilisearch backend against a real server: errors a person can read, keys used right."""
 from __future__ import annotations
 
+from typing import Any
+
 import meilisearch
 import pytest
 from meilisearch.errors import MeilisearchApiError
@@ -9,7 +11,7 @@ from index import open_backend
 from index.base import SearchQuery
 from index.meili import MeiliBackend, MeiliError
 
-RECORD = {
+RECORD: dict[str, Any] = {
     "id": "k1", "title": "测试县财政局2022年部门预算", "department": "测试县财政局",
     "region": {"province": "湖南省", "city": "怀化市", "county": "测试县", "admin_code": "431299"},
     "fiscal_year": 2022, "kind": "budget", "published_date": "2022-02-01",
@@ -58,13 +60,14 @@ def test_given_search_key_is_used(meili_server):
     made = MeiliBackend(url, master, index_uid="given")
     made.upsert([RECORD])
     backend = open_backend(None, meili_url=url, meili_key=master, meili_search_key=made.search_key)
-    assert backend.search_key == made.search_key
-    with pytest.raises(MeiliError, match="refused the API key .check the search key"):
+    assert isinstance(backend, MeiliBackend) and backend.search_key == made.search_key
+    with pytest.raises(MeiliError, match=r"refused the API key .check the search key"):
         open_backend(None, meili_url=url, meili_key=master, meili_search_key="bad").search(SearchQuery("三公"))
 
 
 def test_ids_with_any_characters(meili_server):
-    backend = MeiliBackend(*meili_server, index_uid="oddids")
+    url, master = meili_server
+    backend = MeiliBackend(url, master, index_uid="oddids")
     odd = [dict(RECORD, id=i) for i in ("a/b:c#1", 'q"uote\\', "空 格", "x" * 300)]
     backend.upsert(odd)
     assert backend.count() == 4

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from index.base import KINDS, Filters, SearchQuery
+from index.base import KINDS, Backend, Filters, SearchQuery
 from index.fts import FtsBackend
 from index.meili import MeiliBackend
 from index.segment import normalise
@@ -86,6 +86,7 @@ def _containing(*parts: str, where=lambda r: True) -> set[str]:
 
 @pytest.fixture(scope="module", params=["fts", "meili"])
 def backend(request, tmp_path_factory):
+    b: Backend
     if request.param == "fts":
         b = FtsBackend(tmp_path_factory.mktemp("fts") / "search.db")
     else:
@@ -100,7 +101,8 @@ def backend(request, tmp_path_factory):
 @pytest.fixture(scope="module")
 def both(tmp_path_factory, meili_server):
     fts = FtsBackend(tmp_path_factory.mktemp("agree") / "search.db")
-    meili = MeiliBackend(*meili_server, index_uid="test_agree")
+    url, key = meili_server
+    meili = MeiliBackend(url, key, index_uid="test_agree")
     meili.clear()
     fts.upsert(RECORDS)
     meili.upsert(RECORDS)

@@ -11,7 +11,7 @@ from tests.services import ServiceError, start_meilisearch, start_redis
 
 
 def test_missing_meilisearch_binary_fails_with_the_fix(tmp_path):
-    with pytest.raises(ServiceError, match="scripts/meilisearch.sh"):
+    with pytest.raises(ServiceError, match=r"scripts/meilisearch\.sh"):
         start_meilisearch(tmp_path / "meilisearch")
 
 
@@ -19,7 +19,7 @@ def test_broken_binary_reports_its_exit(tmp_path):
     fake = tmp_path / "meilisearch"
     fake.write_text("#!/bin/sh\necho cannot start >&2\nexit 3\n")
     fake.chmod(0o755)
-    with pytest.raises(ServiceError, match="exited with code 3(.|\n)*cannot start"):
+    with pytest.raises(ServiceError, match=r"(?s)exited with code 3.*cannot start"):
         start_meilisearch(fake)
 
 
@@ -35,14 +35,16 @@ def test_redis_starts_serves_and_stops():
     client.set("k", "值")
     assert client.get("k").decode() == "值"
     assert client.config_get("save")["save"] == "" and client.config_get("appendonly")["appendonly"] == "no"
-    workdir = Path(client.config_get("dir")["dir"])
+    served_from = client.config_get("dir")["dir"]
+    assert served_from
+    workdir = Path(served_from)
     client.close()
     stop()
     assert not _port_open(url) and not workdir.exists()
 
 
 def test_meilisearch_stops_cleanly(start_meili):
-    url, key, stop = start_meili()
+    url, _key, stop = start_meili()
     assert _port_open(url)
     stop()
     assert not _port_open(url)

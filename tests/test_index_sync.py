@@ -115,7 +115,8 @@ def test_meilisearch_converges_and_rebuilds_aside(crawled, meili_server, tmp_pat
     from index.sync import converge, index_gaps, rebuild
 
     db = ArchiveDB(crawled / "archive.db")
-    index = MeiliBackend(*meili_server, index_uid="converging")
+    url, key = meili_server
+    index = MeiliBackend(url, key, index_uid="converging")
     try:
         assert converge(db, index) == len(_ids(crawled))  # an empty index gets everything
         assert index_gaps(db, index).none and converge(db, index) == 0

@@ -6,6 +6,7 @@ import threading
 import xml.etree.ElementTree as ET
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 import pytest
 
@@ -18,7 +19,7 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 class Hook(BaseHTTPRequestHandler):
     """A webhook receiver standing in for DingTalk / WeCom / Feishu (Apprise json:// posts here)."""
 
-    received: list[dict] = []
+    received: ClassVar[list[dict]] = []
 
     def log_message(self, *args) -> None:
         pass
@@ -38,7 +39,7 @@ def watched(tmp_path_factory):
     threading.Thread(target=hook.serve_forever, daemon=True).start()
     try:
         with serve_portals(build_portals()) as servers:
-            trs, hanweb = servers
+            _trs, hanweb = servers
             registry = data.parent / "portals.toml"
             registry.write_text("".join(
                 f'[[portal]]\nname = "{s.portal.name}"\nstart_urls = {json.dumps(s.manifest().start_urls)}\n'

@@ -73,7 +73,7 @@ def test_tolerance_is_half_the_last_printed_digit():
 
 def _printed(value: Decimal, sep: str, space: bool, wide: bool) -> str:
     whole, frac = f"{value:.2f}".split(".")
-    groups = []
+    groups: list[str] = []
     while whole:
         groups.insert(0, whole[-3:])
         whole = whole[:-3]

@@ -5,14 +5,15 @@ import io
 import re
 import urllib.error
 import urllib.request
-from email.utils import format_datetime, parsedate_to_datetime
 from datetime import timedelta
+from email.utils import format_datetime, parsedate_to_datetime
 from urllib.parse import quote, unquote, urlsplit
 from urllib.robotparser import RobotFileParser
 
 import pytest
 
 from tests.portals import build_portals, serve_portals
+from tests.portals.manifest import AttachmentEntry, DisclosureEntry
 
 MAGIC = {"pdf": b"%PDF-", "xls": bytes.fromhex("D0CF11E0A1B11AE1"), "xlsx": b"PK\x03\x04", "docx": b"PK\x03\x04"}
 
@@ -41,21 +42,21 @@ def fresh():
 
 
 def test_each_portal_on_its_own_loopback_host(served):
-    servers, manifests = served
+    _servers, manifests = served
     hosts = {urlsplit(m.base_url).hostname for m in manifests}
     assert hosts == {"127.0.0.1", "127.0.0.2"}
     assert [m.cms for m in manifests] == ["trs", "hanweb"]
 
 
 def test_manifest_pages_and_files_are_served(served):
-    servers, manifests = served
+    _servers, manifests = served
     for m in manifests:
         assert len(m.disclosures) >= 6
         for url in m.start_urls + m.news_urls + [u for urls in m.decoys.values() for u in urls]:
             assert fetch(url)[0] == 200, url
         for d in m.disclosures:
             for url in [d.detail_url, *d.duplicate_urls]:
-                status, headers, body = fetch(url)
+                status, _headers, body = fetch(url)
                 assert status == 200, url
                 assert d.title.encode("gbk") in body or d.title.encode("utf-8") in body
             for att in d.attachments:
@@ -79,7 +80,7 @@ def test_attachments_are_real_files_with_seed_content(served):
     from pdfminer.high_level import extract_text
 
     _, manifests = served
-    by_format = {}
+    by_format: dict[str, tuple[DisclosureEntry, AttachmentEntry]] = {}
     for d in (d for m in manifests for d in m.disclosures):
         for a in d.attachments:
             if a.url not in (manifests[0].retry_once_url, manifests[1].retry_once_url):
@@ -90,8 +91,8 @@ def test_attachments_are_real_files_with_seed_content(served):
     book = xlrd.open_workbook(file_contents=fetch(a.url)[2])
     assert book.nsheets > 1
     d, a = by_format["xlsx"]
-    book = openpyxl.load_workbook(io.BytesIO(fetch(a.url)[2]), read_only=True)
-    assert any(d.department in str(c) for c in next(iter(book.worksheets)).iter_rows(values_only=True) for c in c if c)
+    workbook = openpyxl.load_workbook(io.BytesIO(fetch(a.url)[2]), read_only=True)
+    assert any(d.department in str(c) for row in next(iter(workbook.worksheets)).iter_rows(values_only=True) for c in row if c)
     d, a = by_format["docx"]
     text = "\n".join(p.text for p in docx.Document(io.BytesIO(fetch(a.url)[2])).paragraphs)
     assert d.department in text
@@ -113,9 +114,9 @@ def test_same_disclosure_on_two_pages_same_bytes(served):
 
 
 def test_gbk_and_disagreeing_charsets(served):
-    servers, manifests = served
+    _servers, manifests = served
     trs, hanweb = manifests
-    status, headers, body = fetch(trs.start_urls[0])
+    _status, headers, body = fetch(trs.start_urls[0])
     assert "gbk" in headers["Content-Type"].lower()
     with pytest.raises(UnicodeDecodeError):
         body.decode("utf-8")
@@ -138,7 +139,7 @@ def test_gbk_and_disagreeing_charsets(served):
 
 
 def test_raw_and_encoded_chinese_attachment_paths(served):
-    servers, manifests = served
+    _servers, manifests = served
     trs = manifests[0]
     raw = next(d for d in trs.disclosures if any("%E8%A1%A8.xls" in u for u in d.attachment_urls))
     xls_url = next(u for u in raw.attachment_urls if u.endswith(".xls"))
@@ -207,7 +208,7 @@ def test_robots_disallows_linked_search_pages(served):
 
 
 def test_pagers_list_every_column_article(served):
-    servers, manifests = served
+    _servers, manifests = served
     trs = manifests[0]
     first = fetch(trs.base_url + "/zwgk/czyjs/bmys/index.html")[2].decode("gbk")
     count = int(re.search(r'createPageHTML\((\d+), 0, "index", "html"\)', first).group(1))
@@ -231,7 +232,7 @@ def test_hanweb_records_only_in_datastore_and_dataproxy():
         assert "/art/" not in outside
         embedded = re.findall(r'<a href="(/art/[^"]+)"', page)
         assert len(embedded) == 45
-        form = "col=1&webid=1&path=/&columnid=1234&unitid=5678&permissiontype=0".encode()
+        form = b"col=1&webid=1&path=/&columnid=1234&unitid=5678&permissiontype=0"
         xml = fetch(hanweb.url("/module/web/jpage/dataproxy.jsp?startrecord=46&endrecord=90&perpage=15"),
                     method="POST", data=form)[2].decode()
         rest = re.findall(r'<a href="(/art/[^"]+)"', xml)
@@ -245,7 +246,7 @@ def test_conditional_requests(served):
     servers, manifests = served
     trs, hanweb = manifests
     for url in (trs.disclosures[0].detail_url, trs.disclosures[0].attachment_urls[0], hanweb.start_urls[0]):
-        status, headers, body = fetch(url)
+        _status, headers, _body = fetch(url)
         etag, modified = headers["ETag"], headers["Last-Modified"]
         assert etag and modified
         assert fetch(url, {"If-None-Match": etag})[0] == 304
@@ -264,7 +265,7 @@ def test_hooks_change_the_site(fresh):
     for server, list_url, decode in ((trs, "/zwgk/czyjs/bmys/index.html", "gbk"), (hanweb, "/col/col1234/index.html", "utf-8")):
         before = server.manifest()
         target = before.disclosures[1].attachment_urls[0]
-        _, headers, old = fetch(target)
+        _, headers, _old = fetch(target)
         server.replace_attachment(target, b"%PDF-1.4 replaced")
         status, new_headers, body = fetch(target, {"If-None-Match": headers["ETag"]})
         assert status == 200 and body == b"%PDF-1.4 replaced" and new_headers["ETag"] != headers["ETag"]

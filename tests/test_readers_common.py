@@ -80,6 +80,6 @@ def test_lift_caption_takes_a_title_row_beside_empty_edge_columns_but_not_a_part
     title = [""] + ["收支预算总表"] * 17 + ["", ""]
     dept = [""] + ["部门： 江苏省人民检察院"] * 7 + [""] * 6 + ["单位：万元"] * 5 + [""]
     body = [["", "项目", "金额"] + [""] * 17, ["", "合计", "1.00"] + [""] * 17]
-    assert common.lift_caption([title, dept] + body) == ("收支预算总表", "万元", 2)
+    assert common.lift_caption([title, dept, *body]) == ("收支预算总表", "万元", 2)
     heading = ["", "", "", ""] + ["“三公”经费"] * 18 + [""] * 6
     assert common.lift_caption([heading, ["1.00"] * 28]) == (None, None, 0)

@@ -35,7 +35,7 @@ def test_a_killed_worker_is_reported_as_a_crash():
     scan, _ = cache.scanned_pdf()
     with IsolatedReader() as reader:
         reader.read("warm-up.txt", "单位：万元".encode(), timeout_s=120)
-        pid = reader._process.pid  # noqa: SLF001 (the test plays the kernel's OOM killer)
+        pid = reader._process.pid
         killer = threading.Timer(0.5, os.kill, (pid, signal.SIGKILL))
         killer.start()
         result = reader.read(scan.name, scan.read_bytes(), timeout_s=120)

@@ -1,13 +1,11 @@
 """Every real Jiangsu disclosure PDF opens and yields text or tables."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from parsers.readers import read_file
-
 from tests.paths import JIANGSU
+
 PDFS = sorted(JIANGSU.glob("*/*.pdf"))
 
 
@@ -23,4 +21,4 @@ def test_real_pdf_reads_without_error(path):
     assert "单位" in result.text or any(t.unit for t in result.tables)
     for table in result.tables:
         assert table.rows and len({len(r) for r in table.rows}) == 1  # rectangular
-        assert 1 <= table.where.page <= result.pages
+        assert table.where.page is not None and 1 <= table.where.page <= result.pages

@@ -4,9 +4,9 @@ from __future__ import annotations
 import socket
 
 import pytest
-from tests.docgen import cache
 
-from parsers.readers import read_file, ocr
+from parsers.readers import ocr, read_file
+from tests.docgen import cache
 
 
 @pytest.fixture(scope="module")

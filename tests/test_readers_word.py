@@ -12,7 +12,8 @@ def _check(result, paragraphs, printed, fmt):
     assert result.error is None and result.format == fmt
     texts = [p.text for p in result.paragraphs]
     assert texts[: len(paragraphs)] == paragraphs
-    assert "2020年单位运行经费当年一般公共预算拨款260..27万元.较去年增加了10.9万元，增加的原因是2020年五险配套资金和住房公积金纳入预算，人员经费增加。" in texts
+    assert ("2020年单位运行经费当年一般公共预算拨款260..27万元.较去年增加了10.9万元，"
+            "增加的原因是2020年五险配套资金和住房公积金纳入预算，人员经费增加。") in texts
     assert [t.title for t in result.tables] == [t.title for t in printed] == ["收支预算总表", "三公经费表"]
     for table, expected in zip(result.tables, printed):
         assert table.rows == expected.rows, expected.title

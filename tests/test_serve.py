@@ -400,7 +400,7 @@ def test_web_filters_take_short_forms_and_list_ambiguous_candidates(site):
     block = ambiguous.text.split('class="budgets-ambiguous"')[1].split("</div>")[0]
     links = re.findall(r'<li><a href="([^"]+)">([^<]+)</a></li>', block)
     assert {name for _, name in links} == {"株洲市财政局", "通道侗族自治县财政局"}
-    chosen = get(site, dict((name, url) for url, name in links)["株洲市财政局"].replace("&amp;", "&"))
+    chosen = get(site, {name: url for url, name in links}["株洲市财政局"].replace("&amp;", "&"))
     assert f"/-/doc/{BUDGET_ID}" in chosen.text and f"/-/doc/{FINAL_ID}" not in chosen.text
 
 

@@ -16,17 +16,17 @@ import json
 import os
 import sqlite3
 import tempfile
+from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Iterable
 
 import sqlite_utils
 
 from archive.export import build_record
 from archive.readonly import ReadOnlyArchiveDB, connect_ro
 from budgets.web.labels import figure_label, is_headcount
-from parsers.flag_types import flag_label, flag_sentence
 from parsers.catalogue import FIGURE_KEYS
+from parsers.flag_types import flag_label, flag_sentence
 
 BROWSE_NAME = "browse.db"
 FORMAT = "browse-2"  # change when the tables below change, so old files are rebuilt
@@ -80,7 +80,7 @@ def ensure_browse_db(archive_path: Path, target: Path) -> bool:
                 _add(db, build_record(archive, doc), names)
         finally:
             archive.db.conn.close()
-        db["_meta"].insert({"key": "state", "value": state}, pk="key")
+        db.table("_meta").insert({"key": "state", "value": state}, pk="key")
         db.conn.commit()
         _install(db.conn, target)
         db.conn.close()
@@ -135,24 +135,24 @@ def _figure_value(key: str, value):
 
 
 def _create(db: sqlite_utils.Database) -> None:
-    columns = {c: str for c in DISCLOSURE_COLUMNS}
+    columns: dict[str, type] = dict.fromkeys(DISCLOSURE_COLUMNS, str)
     columns.update(fiscal_year=int, n_flags=int, ocr=int, staff_authorized=int, staff_actual=int,
                    **dict.fromkeys(AMOUNT_COLUMNS, float))
-    db["disclosures"].create(columns, pk="id")
+    db.table("disclosures").create(columns, pk="id")
     # value: yuan for amounts, persons for headcounts; NUMERIC keeps each a number of its kind
     db.execute("CREATE TABLE figures (document_id TEXT, key TEXT, label TEXT, value NUMERIC, file TEXT, "
                "page INTEGER, sheet TEXT, table_title TEXT, [row] TEXT, [column] TEXT, paragraph INTEGER, "
                "text TEXT, PRIMARY KEY (document_id, key))")
-    db["flags"].create({"document_id": str, "position": int, "type": str, "type_label": str, "type_note": str,
+    db.table("flags").create({"document_id": str, "position": int, "type": str, "type_label": str, "type_note": str,
                         "key": str, "label": str, "severity": str, "detail": str, "readings": str},
                        pk=("document_id", "position"))
-    db["files"].create({"document_id": str, "position": int, "url": str, "filename": str, "sha256": str,
+    db.table("files").create({"document_id": str, "position": int, "url": str, "filename": str, "sha256": str,
                         "content_type": str, "bytes": int, "format": str, "error": str},
                        pk=("document_id", "position"))
     for table, cols in (("disclosures", ["province"]), ("disclosures", ["fiscal_year"]),
                         ("disclosures", ["kind"]), ("figures", ["key"]), ("flags", ["type"]),
                         ("files", ["sha256"])):
-        db[table].create_index(cols)
+        db.table(table).create_index(cols)
 
 
 def _add(db: sqlite_utils.Database, record: dict, filenames: dict[str, str]) -> None:
@@ -165,15 +165,15 @@ def _add(db: sqlite_utils.Database, record: dict, filenames: dict[str, str]) -> 
                                          "published_date", "detail_url")},
            "n_flags": len(record.get("flags") or []), "ocr": int(bool(record.get("ocr"))),
            **{k: _figure_value(k, figures.get(k)) for k in FIGURE_KEYS}}
-    db["disclosures"].insert(row)
-    db["figures"].insert_all(_figure_rows(record))
-    db["flags"].insert_all(
+    db.table("disclosures").insert(row)
+    db.table("figures").insert_all(_figure_rows(record))
+    db.table("flags").insert_all(
         {"document_id": doc_id, "position": i, "type": f.get("type"), "type_label": flag_label(f.get("type")),
          "type_note": flag_sentence(f.get("type")) or None, "key": f.get("key"),
          "label": figure_label(f.get("key")) or None, "severity": f.get("severity"),
          "detail": f.get("detail"), "readings": json.dumps(f.get("readings") or [], ensure_ascii=False)}
         for i, f in enumerate(record.get("flags") or []))
-    db["files"].insert_all(
+    db.table("files").insert_all(
         {"document_id": doc_id, "position": i, "url": f["url"], "filename": filenames.get(f["url"]),
          "sha256": f.get("sha256"), "content_type": f.get("content_type"), "bytes": f.get("bytes"),
          "format": f.get("format"), "error": f.get("error")}

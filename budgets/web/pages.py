@@ -18,12 +18,20 @@ from datasette import Response
 from datasette.utils.asgi import AsgiFileDownload, NotFound
 from markupsafe import Markup, escape
 
+from budgets.filter_names import KIND_NAMES, Ambiguous
 from budgets.web.files import download_headers, media_type, safe_filename
-from budgets.web.labels import (KIND_LABELS, METADATA_LABELS, SEVERITY_ORDER, WHERE_PARTS, figure_label, format_value,
-                                is_headcount, where_text)
+from budgets.web.labels import (
+    KIND_LABELS,
+    METADATA_LABELS,
+    SEVERITY_ORDER,
+    WHERE_PARTS,
+    figure_label,
+    format_value,
+    is_headcount,
+    where_text,
+)
 from budgets.web.site import Site, site_of
 from index import Filters, SearchQuery
-from budgets.filter_names import KIND_NAMES, Ambiguous
 from parsers.flag_types import SEVERITY_LABELS, flag_label, flag_sentence
 
 MAX_QUERY = 200  # characters; longer text is cut (the index caps it further)
@@ -61,7 +69,7 @@ class SearchForm:
     page: int = 1
 
     @classmethod
-    def from_args(cls, args) -> "SearchForm":
+    def from_args(cls, args) -> SearchForm:
         def text(name: str) -> str | None:
             value = (args.get(name) or "").strip()[:MAX_QUERY]
             return value or None
@@ -181,7 +189,7 @@ async def document_page(datasette, request):
     links = _file_links(files)
     region = record.get("region") or {}
     context = {
-        "record": record, "kind": KIND_LABELS.get(record.get("kind"), record.get("kind")),
+        "record": record, "kind": KIND_LABELS.get(record.get("kind") or "", record.get("kind")),
         "place": " ".join(v for v in (region.get("province"), region.get("city"), region.get("county")) if v),
         "figures": _figure_rows(record, links), "flags": _flag_rows(record),
         "files": [{**f, "download": f"/-/file/{f['sha256']}" if f.get("sha256") else None,

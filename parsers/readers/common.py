@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from itertools import pairwise
 
 MAX_PAGES = 300  # pages read from one PDF; a 2,000-page file is cut here, with a warning
 MAX_OCR_PAGES = 40  # pages sent to OCR from one file
@@ -166,8 +167,8 @@ def split_at_titles(rows: list[list[str]]) -> list[tuple[list[list[str]], int]]:
     """One ruled grid holding two tables (the end of one, then the next under its own title
     row) as separate tables, each with the index of its first row."""
     cuts = [i for i, r in enumerate(rows) if i > 0 and _one_cell_row(r) and (pick_title([max(r)]) or "").endswith("表")]
-    bounds = [0] + cuts + [len(rows)]
-    return [(rows[a:b], a) for a, b in zip(bounds, bounds[1:]) if b > a]
+    bounds = [0, *cuts, len(rows)]
+    return [(rows[a:b], a) for a, b in pairwise(bounds) if b > a]
 
 
 def lift_caption(rows: list[list[str]]) -> tuple[str | None, str | None, int]:
@@ -184,8 +185,8 @@ def lift_caption(rows: list[list[str]]) -> tuple[str | None, str | None, int]:
         lines = [line.strip() for c in dict.fromkeys(row) for line in c.splitlines() if line.strip()]
         found = pick_title(lines) or pick_unit(lines)
         # across every column: any title; beside empty edge columns only one naming a 表
-        whole = found and (len(set(row)) == 1 and len(row) > 1
-                           or _one_cell_row(row) and ("表" in (pick_title(lines) or "") or pick_unit(lines)))
+        whole = found and ((len(set(row)) == 1 and len(row) > 1)
+                           or (_one_cell_row(row) and ("表" in (pick_title(lines) or "") or pick_unit(lines))))
         unit_row = pick_unit(lines) and not any(AMOUNT_RE.fullmatch(c) for c in row if c)
         if not (whole or unit_row):
             break

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pypdfium2
 from reportlab.lib import colors
@@ -73,7 +74,7 @@ def _ruled_table(rows: list[list[str]], spans, width: float) -> Table:
         if sum(widths) <= width or size <= 4:
             break
         size -= 0.5
-    style = [
+    style: list[tuple[Any, ...]] = [
         ("FONT", (0, 0), (-1, -1), FONT, size),
         ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
@@ -99,6 +100,7 @@ def seed_pdf(path: Path, picture_titles: tuple[str, ...] = ("部门收入总表"
     portrait = Frame(MARGIN, MARGIN, A4[0] - 2 * MARGIN, A4[1] - 2 * MARGIN, id="p")
     wide = landscape(A4)
     frame = Frame(MARGIN, MARGIN, wide[0] - 2 * MARGIN, wide[1] - 2 * MARGIN, id="l")
+    avail = frame.width - frame.leftPadding - frame.rightPadding  # the width a flowable gets in it
     doc.addPageTemplates(
         [
             PageTemplate("portrait", [portrait], pagesize=A4),
@@ -119,10 +121,10 @@ def seed_pdf(path: Path, picture_titles: tuple[str, ...] = ("部门收入总表"
         story.append(Spacer(1, 6))
         if item.picture:
             png = table_png(table.rows, spans)
-            scale = min(frame._aW / png.width, 1.0)  # noqa: SLF001 (frame width)
+            scale = min(avail / png.width, 1.0)
             story.append(Image(png.path, png.width * scale, png.height * scale, hAlign="LEFT"))
             continue
-        story.append(_ruled_table(table.rows, spans, frame._aW))  # noqa: SLF001
+        story.append(_ruled_table(table.rows, spans, avail))
         if table.note:
             story.append(Paragraph(table.note, body))
         story.append(_PageMarker(item.pages))

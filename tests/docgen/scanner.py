@@ -29,7 +29,7 @@ def _scan_page(image: Image.Image, rng: random.Random, nrng: np.random.Generator
     """One rendered page → a grayscale, skewed, noisy, slightly blurred image."""
     gray = image.convert("L")
     skew = rng.uniform(0.3, 1.5) * rng.choice((-1, 1))
-    gray = gray.rotate(skew, resample=Image.BICUBIC, expand=True, fillcolor=255)
+    gray = gray.rotate(skew, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
     a = np.asarray(gray, dtype=np.float32)
     a = a * rng.uniform(0.90, 0.96) + rng.uniform(4, 10)       # paper tone, ink not pure black
     a += nrng.normal(0.0, rng.uniform(5, 9), a.shape)         # sensor noise

@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
 
 from tests.paths import SEEDS
+
 CITY = SEEDS / "000_9c8a412db31f4eb6.txt"  # 株洲市人民政府办公室, PDF, 万元
 COUNTY = SEEDS / "004_9902a30b8655e055.txt"  # 通道县政务服务中心, Word + .xls, 元
 
@@ -153,7 +153,7 @@ def county() -> Seed:
         table.parts = [trim_columns([[c.strip() if "\n" not in c else c for c in r] for r in table.parts[0]])]
         texts = [c for r in table.rows for c in r if c]
         table.title = next((t[0] for r in table.rows if len(t := [c for c in r if c]) == 1 and _is_title(t[0])
-                            and not re.fullmatch(r"\d+表", t[0])), table.sheet)
+                            and not re.fullmatch(r"\d+表", t[0])), table.sheet or "")
         unit_cell = next((c for c in texts if UNIT_RE.search(c)), None)
         table.unit = UNIT_RE.search(unit_cell).group(1) if unit_cell else None
     return seed

@@ -73,6 +73,7 @@ def seed_xls(path: Path) -> list[SheetPlan]:
     plans = []
     styles: dict[str | None, xlwt.XFStyle] = {}
     for table in seeds.county().tables:
+        assert table.sheet is not None  # each of the county's tables is a sheet
         rows, spans = _county_layout(table)
         sheet = book.add_sheet(table.sheet)
         covered = {(i, j) for i, a, b in spans for j in range(a, b + 1)}
@@ -98,7 +99,7 @@ def seed_xlsx(path: Path) -> list[SheetPlan]:
     calamine does not read number formats, so the plan's amounts are the plain numbers.
     """
     book = openpyxl.Workbook()
-    book.remove(book.active)
+    book.remove(book.worksheets[0])  # a new workbook comes with one empty sheet
     plans = []
     for n, table in enumerate(printable_tables(seeds.city()), start=1):
         body = [list(r) for r in table.rows]

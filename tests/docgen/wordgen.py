@@ -72,7 +72,7 @@ def seed_docx(path: Path) -> tuple[list[str], list[PrintedTable]]:
         for col, first, last in vspans:
             grid.cell(first, col).merge(grid.cell(last, col)).text = rows[first][col]
         printed.append(PrintedTable(title, unit, _expected(rows, spans, vspans)))
-    document.save(path)
+    document.save(str(path))
     return paragraphs, printed
 
 

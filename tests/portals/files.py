@@ -103,7 +103,7 @@ def xlsx_bytes(doc: Document) -> bytes:
     from openpyxl import Workbook
 
     book = Workbook()
-    book.remove(book.active)
+    book.remove(book.worksheets[0])  # a new workbook comes with one empty sheet
     book.properties.creator = doc.department
     book.properties.created = book.properties.modified = FIXED_TIME
     used: set[str] = set()

@@ -10,10 +10,11 @@ Content-Disposition, from /attach/0/…, or from /u/cms/www/….
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import partial
 from html import escape
-from typing import Callable
 from urllib.parse import quote
 
 from . import common
@@ -166,7 +167,8 @@ class HanwebBuilder:
     def sorted_entries(self, col: Column) -> list[Article]:
         return sorted(col.entries, key=lambda a: (a.published, a.target), reverse=True)
 
-    def column_html(self, col: Column) -> bytes:
+    def column_page(self, col: Column, query: Query) -> bytes:
+        """A column's page (the same whatever the query)."""
         entries = self.sorted_entries(col)
         records = "\n".join(_record(a) for a in entries[:IN_PAGE])
         content = f"""<div class="lm-title">{col.name}</div>
@@ -202,7 +204,7 @@ $(document).ready(function(){{
         records = "\n".join(_record(a) for a in entries[start - 1:end])
         nextgroup = f"<![CDATA[<a href=\"{col.nextgroup()}\"></a>]]>" if col else ""
         return (f'<?xml version="1.0" encoding="UTF-8"?>\n<datastore>\n<nextgroup>{nextgroup}</nextgroup>\n'
-                f"<recordset>\n{records}\n</recordset>\n<totalrecord>{len(entries)}</totalrecord>\n</datastore>\n").encode("utf-8")
+                f"<recordset>\n{records}\n</recordset>\n<totalrecord>{len(entries)}</totalrecord>\n</datastore>\n").encode()
 
     # --- content ----------------------------------------------------------------------
 
@@ -345,7 +347,7 @@ $(document).ready(function(){{
         ]):
             paras = [f"{title}。", "会议要求，各乡镇、各部门要切实把思想和行动统一到县委、县政府决策部署上来。"]
             art = self.new_article("gzdt", title, day, self._meta(f"431230-0001/{day.year}-{n + 40:05d}", office, day),
-                                   lambda paras=paras: common.paragraphs_html(paras), delay=2.0 if n == 2 else 0.0)
+                                   partial(common.paragraphs_html, paras), delay=2.0 if n == 2 else 0.0)
             p.news.append(art.target)
             if n == 2:
                 p.slow = art.target
@@ -361,7 +363,7 @@ $(document).ready(function(){{
             if col.colid == 1229:
                 continue
             p.add(col.target, Resource(content_type="text/html; charset=utf-8",
-                                       render=lambda q, col=col: self.column_html(col),
+                                       render=partial(self.column_page, col),
                                        modified=lambda: self.portal.revision))
         hub = "".join(f'<li><a href="{c.target}">{c.name}</a></li>' for k, c in self.columns.items() if k != "zwgk")
         zwgk = self.columns["zwgk"]

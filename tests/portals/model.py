@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
-from typing import Callable
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import parse_qs, parse_qsl, unquote_to_bytes, urlencode
 
 Query = dict[str, list[str]]
@@ -37,11 +37,11 @@ def route_key(target: str) -> str:
 
 def http_time(moment: datetime) -> datetime:
     """A modification time at HTTP-date resolution (whole seconds, UTC)."""
-    return moment.astimezone(timezone.utc).replace(microsecond=0)
+    return moment.astimezone(UTC).replace(microsecond=0)
 
 
 def day_time(day: date, hour: int = 9) -> datetime:
-    return datetime(day.year, day.month, day.day, hour, tzinfo=timezone.utc)
+    return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
 
 
 @dataclass
@@ -148,7 +148,7 @@ class Portal:
     slow: str = ""
     retry_once: str = ""
     latency: float = 0.0  # seconds every answer takes (so that requests overlap, in politeness tests)
-    revision: datetime = field(default_factory=lambda: datetime(2022, 9, 1, tzinfo=timezone.utc))
+    revision: datetime = field(default_factory=lambda: datetime(2022, 9, 1, tzinfo=UTC))
     new_disclosure: Callable[[], Disclosure] | None = None  # set by the builder: the add-article hook
     lock: threading.RLock = field(default_factory=threading.RLock)
     cache: BytesCache = field(default_factory=BytesCache)
@@ -182,7 +182,7 @@ class Portal:
     def touch(self) -> datetime:
         """Advance the site's revision time (list pages' Last-Modified) past the last one."""
         with self.lock:
-            now = http_time(datetime.now(timezone.utc))
+            now = http_time(datetime.now(UTC))
             self.revision = max(now, self.revision + timedelta(seconds=1))
             return self.revision
 

@@ -57,9 +57,10 @@ def _zhuzhou(text: str) -> Document:
     """Seed 000: markdown-ish 说明, then `第二部分：` and tables each headed `附件N` + title."""
     head, _, tail = text.rpartition("第二部分：")
     body = head.split("第一部分：", 1)[-1]
-    paragraphs = tuple(p for p in (_clean(l) for l in body.splitlines()) if p)
+    paragraphs = tuple(p for p in (_clean(line) for line in body.splitlines()) if p)
     tables: list[SeedTable] = []
-    title, lines = None, []
+    title: str | None = None
+    lines: list[str] = []
     for line in tail.splitlines():
         if re.fullmatch(r"附件\d+", line.strip()):
             if title:
@@ -81,10 +82,11 @@ def _zhuzhou(text: str) -> Document:
 def _tongdao(text: str) -> Document:
     """Seed 004: plain 说明 then `附件：预算公开表` and one block per .xls sheet."""
     head, _, tail = text.partition("附件：预算公开表")
-    paragraphs = tuple(p for p in (_clean(l) for l in head.splitlines()) if p)
+    paragraphs = tuple(p for p in (_clean(line) for line in head.splitlines()) if p)
     tables: list[SeedTable] = []
-    name, lines = None, []
-    source = [l for l in tail.splitlines() if l.strip() and not l.strip().startswith("第 &P")]
+    name: str | None = None
+    lines: list[str] = []
+    source = [s for s in tail.splitlines() if s.strip() and not s.strip().startswith("第 &P")]
     for i, line in enumerate(source):
         stripped = line.strip()
         starts_sheet = i + 1 < len(source) and source[i + 1].startswith("\t")

@@ -10,11 +10,11 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Iterator
 
 from .model import Disclosure, Portal, Resource
 
@@ -89,7 +89,7 @@ def _not_modified(headers, etag: str, modified) -> bool:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: "_Server"
+    server: _Server
     protocol_version = "HTTP/1.1"
     server_version = "Apache-Coyote/1.1"
     sys_version = ""
@@ -119,6 +119,8 @@ class _Handler(BaseHTTPRequestHandler):
             if portal.latency:
                 time.sleep(portal.latency)
             resource, query = portal.resolve(target)
+            ctype: str | None
+            headers: dict[str, str]
             if resource is None:
                 status, ctype, body, headers = 404, "text/html; charset=utf-8", _page_404(), {}
             else:
@@ -162,7 +164,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def _page_404() -> bytes:
-    return "<html><head><title>404</title></head><body><h1>404 页面不存在</h1></body></html>".encode("utf-8")
+    return "<html><head><title>404</title></head><body><h1>404 页面不存在</h1></body></html>".encode()
 
 
 class _Server(ThreadingHTTPServer):
@@ -192,12 +194,13 @@ class PortalServer:
     @property
     def base_url(self) -> str:
         host, port = self._server.server_address[:2]
+        assert isinstance(host, str)  # an IPv4 address, as bound
         return f"http://{host}:{port}"
 
     def url(self, target: str) -> str:
         return self.base_url + target
 
-    def start(self) -> "PortalServer":
+    def start(self) -> PortalServer:
         self._thread.start()
         return self
 
@@ -206,7 +209,7 @@ class PortalServer:
         self._server.server_close()
         self._thread.join()
 
-    def __enter__(self) -> "PortalServer":
+    def __enter__(self) -> PortalServer:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -7,15 +7,16 @@ files P0<date><digits>.pdf next to the article, with the editor's path in OLDSRC
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import partial
 from html import escape
-from typing import Callable
 
 from . import common
 from .common import ZHUZHOU, browser_target, relative
 from .files import make_file
-from .model import Article, Attachment, Disclosure, Portal, Resource, day_time, route_key
+from .model import Article, Attachment, Disclosure, Portal, Query, Resource, day_time, route_key
 from .seeds import Document, SeedTable, excerpt, kind_label, vary
 
 SITE = "株洲市人民政府"
@@ -62,7 +63,7 @@ class TrsBuilder:
         self.portal = Portal(name="zhuzhou-trs", cms="trs", host=host)
         self.per_page = 3 if scale == 0 else 20  # small site: still several list pages
         home = [("/", "首页"), ("/zwgk/", "政务公开")]
-        czyjs = home + [("/zwgk/czyjs/", "财政预决算")]
+        czyjs = [*home, ("/zwgk/czyjs/", "财政预决算")]
         self.columns = {
             "bmys": Column("/zwgk/czyjs/bmys/", "部门预算", czyjs),
             "bmjs": Column("/zwgk/czyjs/bmjs/", "部门决算", czyjs),
@@ -179,7 +180,7 @@ class TrsBuilder:
     def column_article(self, key: str, art: Article) -> None:
         col = self.columns[key]
         col.entries.append(art)
-        self.route_article(art, col.crumbs + [(col.target, col.name)])
+        self.route_article(art, [*col.crumbs, (col.target, col.name)])
 
     def xxgk_article(self, art: Article) -> None:
         self.xxgk.append(art)
@@ -194,11 +195,12 @@ class TrsBuilder:
             name = "index.html" if n == 0 else f"index_{n}.html"
             self.portal.add(col.target + name, Resource(
                 content_type="text/html; charset=GBK",
-                render=lambda q, n=n, name=name: self.list_html(key, n, col.target + name).encode("gbk", "xmlcharrefreplace"),
+                render=partial(self.list_page, key, n, col.target + name),
                 modified=lambda: self.portal.revision,
             ))
 
-    def list_html(self, key: str, n: int, here: str) -> str:
+    def list_page(self, key: str, n: int, here: str, query: Query) -> bytes:
+        """Page `n` of a column's list (the same whatever the query)."""
         col = self.columns[key]
         entries = sorted(col.entries, key=lambda a: a.published, reverse=True)
         pages = max(1, -(-len(entries) // self.per_page))
@@ -215,7 +217,10 @@ class TrsBuilder:
 {PAGER_JS}
 createPageHTML({pages}, {n}, "index", "html");
 </script></div></div>"""
-        return self.page(here, col.name, col.crumbs + [(col.target, col.name)], content)
+        return self.page(here, col.name, [*col.crumbs, (col.target, col.name)], content).encode("gbk", "xmlcharrefreplace")
+
+    def search_page(self, here: str, results: str, query: Query) -> bytes:
+        return self.page(here, "检索", [("/", "首页")], results).encode("gbk")
 
     def xxgk_html(self, query) -> bytes:
         try:
@@ -446,7 +451,7 @@ createPageHTML({pages}, {n}, "index", "html");
             self.column_article(key, Article(
                 target=target, title=title, published=day, column=key, charset="gbk",
                 metadata=self._meta(f"430200001/{day.year}-{art_id % 1000:05d}", "株洲市人民政府办公室", day),
-                body_html=lambda paras=paras: common.paragraphs_html(paras)))
+                body_html=partial(common.paragraphs_html, paras)))
             p.news.append(target)
         for n, (title, day) in enumerate([
             ("株洲市人民政府关于印发《株洲市政府信息公开指南》的通知", date(2020, 1, 3)),
@@ -458,7 +463,7 @@ createPageHTML({pages}, {n}, "index", "html");
             self.xxgk_article(Article(
                 target=target, title=title, published=day, column="xxgk", charset="gbk",
                 metadata=self._meta(f"430200001/{day.year}-{n:05d}", "株洲市人民政府办公室", day),
-                body_html=lambda title=title: common.paragraphs_html([f"{title}全文如下。"])))
+                body_html=partial(common.paragraphs_html, [f"{title}全文如下。"])))
             p.news.append(target)
         # A news item whose page was deleted: the list still links it.
         missing = "/xwzx/gzdt/202004/t20200415_1270099.html"
@@ -494,7 +499,7 @@ createPageHTML({pages}, {n}, "index", "html");
         results = "<div class=\"search_result\"><p>检索结果：共找到 3 条记录</p></div>"
         for target in ("/was5/web/search", ADV_SEARCH):
             p.add(target, Resource(content_type="text/html; charset=GBK", query_routed=True,
-                                   render=lambda q, t=target: self.page(t, "检索", [("/", "首页")], results).encode("gbk")))
+                                   render=partial(self.search_page, target, results)))
         p.add("/robots.txt", Resource(content_type="text/plain", modified=lambda: self.portal.revision,
                                       render=lambda q: b"User-agent: *\nDisallow: /was5/\nDisallow: /search/\n"))
 
