@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEB_PACKAGES := redis-server antiword fonts-wqy-zenhei libreoffice-writer-nogui libreoffice-calc-nogui chromium
 MEILI_DIR := .cache/meilisearch
 
-.PHONY: install system-deps meilisearch run test bench clean
+.PHONY: install system-deps meilisearch run lint test bench clean
 
 install: $(STAMP)
 
@@ -30,6 +30,11 @@ meilisearch:
 run: install
 	$(BIN)/python scripts/demo.py --data data
 
+# The linter and the type checker, configured in pyproject.toml ([tool.ruff], [tool.mypy]).
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
 test: install system-deps meilisearch
 	MEILISEARCH_BIN=$(CURDIR)/$(MEILI_DIR)/meilisearch $(BIN)/pytest -q
 
@@ -37,4 +42,4 @@ bench: install
 	$(BIN)/python bench/crawl.py
 
 clean:
-	rm -rf $(VENV) data .cache .pytest_cache
+	rm -rf $(VENV) data .cache .pytest_cache .mypy_cache .ruff_cache
