@@ -13,8 +13,10 @@ the report says what could not be checked. Without `repair` nothing is written: 
 is opened read-only, so a read-only or full data directory can be checked too.
 
 Repair never guesses: a missing or corrupt body is taken back from a WARC `response` record
-or fetched again from its URL (same host rules as the crawl) and kept only when its sha256
-is the one the archive expects; anything else is reported as unrecoverable.
+or fetched again from its URL and kept only when its sha256 is the one the archive expects;
+anything else is reported as unrecoverable. The archive never touches the network itself:
+fetching again is the caller's `refetch` (the command line passes `crawler.refetch.refetch`,
+which keeps to the crawl's host rules and limits); without one, only WARC records restore.
 """
 from __future__ import annotations
 
@@ -26,13 +28,10 @@ import io
 import json
 import os
 import sqlite3
-import urllib.error
-import urllib.request
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
 
@@ -41,19 +40,16 @@ from archive.blobs import BlobStore
 from archive.db import now_iso, record_checksum
 from archive.readonly import ReadOnlyArchiveDB
 from archive.warc import WARC_DIR
-from crawler.session import host_key, is_private_address, private_rule
 from index import SearchError
 from index.sync import converge, index_gaps
 
 INDEX_NOT_CHECKED = "could not check the search index"  # a problem: an unchecked index is not an intact one
 # tables and columns that name a blob by its sha256
 BLOB_REFERENCES = (("fetches", "sha256"), ("urls", "sha256"), ("pages", "sha256"), ("document_files", "sha256"))
-REFETCH_TIMEOUT = 60.0
-REFETCH_MAX_BYTES = 200 * 1024 * 1024  # the crawl's DOWNLOAD_MAXSIZE
-USER_AGENT = "budgets-archiver/0.1 (+research crawler for public budget disclosures)"
 
-# Refetch(url, allowed) -> body, or None when it cannot be had; `allowed(url)` is the host rule.
-Refetch = Callable[[str, Callable[[str], bool]], bytes | None]
+# Refetch(url, start_urls) -> the body at `url` now, or None when it cannot be had (or the run
+# that started from `start_urls` may not fetch it).
+Refetch = Callable[[str, list[str]], bytes | None]
 
 
 @dataclass
@@ -107,31 +103,10 @@ def file_sha256(path: Path) -> str:
         return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
-def http_refetch(url: str, allowed: Callable[[str], bool]) -> bytes | None:
-    """GET `url` once, redirects not followed, body refused beyond the crawl's size limit."""
-    if not allowed(url):
-        return None
-
-    class NoRedirect(urllib.request.HTTPRedirectHandler):
-        def redirect_request(self, *args, **kwargs):
-            return None
-
-    opener = urllib.request.build_opener(NoRedirect)
-    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept-Encoding": "identity"})
-    try:
-        with opener.open(request, timeout=REFETCH_TIMEOUT) as response:
-            if response.status != 200:
-                return None
-            body = response.read(REFETCH_MAX_BYTES + 1)
-    except (OSError, urllib.error.URLError, ValueError):
-        return None
-    return body if len(body) <= REFETCH_MAX_BYTES else None
-
-
 class Verifier:
     """One pass over an archive: `run()` checks (and with `repair`, mends) and returns the report."""
 
-    def __init__(self, data_dir: Path, repair: bool = False, refetch: Refetch = http_refetch,
+    def __init__(self, data_dir: Path, repair: bool = False, refetch: Refetch | None = None,
                  index=None, deep: bool = False) -> None:
         self.archive: Archive | None = None  # opened for writing only to repair
         self.db = None
@@ -291,15 +266,16 @@ class Verifier:
         problem.repaired = how
 
     def _refetch(self, sha: str) -> bytes | None:
+        if self.refetch is None:
+            return None
         rows = self.db.query(
             "select f.url, f.final_url, r.start_urls from fetches f left join runs r on r.id = f.run_id "
             "where f.sha256 = ? and f.status between 200 and 299 and coalesce(f.method, 'GET') = 'GET' "
             "order by f.id desc", [sha])
         for row in rows:
             starts = json.loads(row["start_urls"] or "[]")
-            allowed = _host_rule(starts)
             for url in dict.fromkeys(u for u in (row["final_url"], row["url"]) if u):
-                body = self.refetch(url, allowed)
+                body = self.refetch(url, starts)
                 if body is not None and hashlib.sha256(body).hexdigest() == sha:
                     return body
         return None
@@ -468,14 +444,7 @@ def _is_sha256(name: str) -> bool:
     return len(name) == 64 and all(c in "0123456789abcdef" for c in name)
 
 
-def _host_rule(start_urls: list[str]) -> Callable[[str], bool]:
-    """The crawl's own rule: stay on the run's start hosts; private addresses only if a start URL is one."""
-    hosts = {host_key(u) for u in start_urls}
-    private_ok = private_rule(start_urls)
-    return lambda url: host_key(url) in hosts and (private_ok(url) or not is_private_address(urlsplit(url).hostname or ""))
-
-
-def verify_archive(data_dir: Path, repair: bool = False, refetch: Refetch = http_refetch,
+def verify_archive(data_dir: Path, repair: bool = False, refetch: Refetch | None = None,
                    index=None, deep: bool = False) -> VerifyReport:
     """Check the archive at `data_dir` (and `index`, a search backend, against it); with `repair`,
     mend what can be mended first. See module docstring."""

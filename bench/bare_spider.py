@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import scrapy
 
+from charsets import decode_html
 from crawler.discovery.article import parse_article
-from crawler.discovery.encoding import decode_html
 from crawler.discovery.hanweb import dataproxy_requests, extract_datastore_links, find_jpage_sources, parse_dataproxy
 from crawler.discovery.links import extract_links
 from crawler.discovery.pagers import extract_pager_urls
-from crawler.session import host_key
+from crawler.hosts import host_key
 from crawler.spiders.portal import header_charset, looks_like_html, split_urls
 
 

@@ -1,13 +1,13 @@
 """`budgets`: the command line (docs/record.md fixes its interface)."""
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 import click
 
 from budgets.portals import RegistryError, load_portals
+from crawler import settings as crawl_defaults
 
 
 def require_archive(data_dir: Path) -> None:
@@ -62,7 +62,7 @@ def _resolved_here(values: dict, data_dir: Path) -> dict:
     resolve through the division table alone)."""
     from index import SearchError
 
-    if not os.environ.get("MEILI_URL") and not (data_dir / "search.db").exists():
+    if not _meili() and not (data_dir / "search.db").exists():
         return _resolved(values, None)
     try:
         backend = _backend(data_dir, reader=True)
@@ -82,7 +82,7 @@ def _remember_data_dir(ctx: click.Context, param, value: Path) -> Path:
 def data_option(f):
     return click.option(
         "--data", "data_dir", type=click.Path(file_okay=False, path_type=Path),
-        default=lambda: os.environ.get("BUDGETS_DATA") or "data", show_default="$BUDGETS_DATA, else ./data",
+        envvar="BUDGETS_DATA", show_envvar=True, default="data", show_default=True,
         help="Data directory: all state lives under it.", callback=_remember_data_dir,
     )(f)
 
@@ -116,16 +116,29 @@ class BudgetsGroup(click.Group):
 
 @click.group(cls=BudgetsGroup)
 @click.version_option(package_name="budgets")
-def cli() -> None:
+@click.option("--meili-url", envvar="MEILI_URL", show_envvar=True, metavar="URL",
+              help="Index and search through the Meilisearch server at URL instead of DATA/search.db.")
+@click.option("--meili-key", envvar="MEILI_MASTER_KEY", show_envvar=True, metavar="KEY",
+              help="Meilisearch's master key.")
+@click.option("--meili-search-key", envvar="MEILI_SEARCH_KEY", show_envvar=True, metavar="KEY",
+              help="A Meilisearch key that may only search, for the commands that only read.")
+def cli(meili_url: str | None, meili_key: str | None, meili_search_key: str | None) -> None:
     """Crawl, archive, parse, search and export Chinese department budget and final-account disclosures."""
+
+
+def _meili(name: str = "meili_url") -> str | None:
+    """A Meilisearch option of the whole command line (`budgets --meili-url URL ...`, or its variable)."""
+    return click.get_current_context().find_root().params[name]
 
 
 @cli.command()
 @click.argument("urls", nargs=-1)
 @click.option("--portals", "portals_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Portal registry (TOML): crawl every portal listed.")
-@click.option("--delay", type=float, default=None, help="Seconds between requests to one host (default 0.5, adapted by AutoThrottle).")
-@click.option("--concurrency", type=int, default=None, help="Concurrent requests per host (default 4).")
+@click.option("--delay", type=float, default=None,
+              help=f"Seconds between requests to one host (default {crawl_defaults.DOWNLOAD_DELAY}, adapted by AutoThrottle).")
+@click.option("--concurrency", type=int, default=None,
+              help=f"Concurrent requests per host (default {crawl_defaults.CONCURRENT_REQUESTS_PER_DOMAIN}).")
 @click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE", help="Override a Scrapy setting.")
 @click.option("-v", "--verbose", is_flag=True, help="Log every request (Scrapy INFO log).")
 @click.option("--no-process", is_flag=True, help="Only crawl and archive; parse and index later with `budgets reparse`.")
@@ -142,13 +155,12 @@ def crawl(urls, portals_file, delay, concurrency, settings, verbose, no_process,
     With --redis, the crawl runs on the workers attached to that Redis and the ingest writer
     fills the archive (see `budgets worker` and `budgets ingest`); this command seeds it and
     follows it to its end."""
+    from urllib.parse import urlsplit
+
     from archive.db import ArchiveDB
     from budgets.crawl import format_summary, run_crawl, run_summary
     from budgets.web.browse import refresh_if_served
-
-    from urllib.parse import urlsplit
-
-    from crawler.session import host_key
+    from crawler.hosts import host_key
 
     start_urls = list(urls)
     regions: dict[str, dict] = {}
@@ -229,12 +241,13 @@ def _redis(url: str):
 
 
 def _crawl_distributed(redis_url: str, start_urls: list[str], overrides: dict, no_wait: bool, abandon: bool) -> None:
-    from budgets.crawl import crawl_settings, format_summary
+    from budgets.crawl import format_summary
     from budgets.distributed_crawl import CrawlInProgress, abandon_crawl, seed_crawl, wait_for_crawl
     from budgets.progress import Progress
     from crawler.distributed.keys import Keys
     from crawler.distributed.session import CrawlConfig, crawl_stats
-    from crawler.session import PrivateRule
+    from crawler.hosts import PrivateRule
+    from crawler.settings import crawl_settings
 
     settings = crawl_settings(Path("."), {k: v for k, v in overrides.items() if k in DISTRIBUTED_SETTINGS})
     config = CrawlConfig(start_urls=start_urls, regions=overrides["BUDGETS_PORTAL_REGIONS"],
@@ -278,7 +291,7 @@ def _crawl_distributed(redis_url: str, start_urls: list[str], overrides: dict, n
 @click.option("--redis", "redis_url", required=True, metavar="URL", help="Redis holding the shared frontier.")
 @click.option("--blobs", type=click.Path(file_okay=False, path_type=Path),
               help="The shared blob store (default: DATA/blobs).")
-@click.option("--idle-exit", type=float, default=0.0, metavar="SECONDS",
+@click.option("--idle-exit", type=float, default=crawl_defaults.BUDGETS_IDLE_EXIT, metavar="SECONDS",
               help="Stop once the frontier has been empty this long (default: keep waiting for crawls).")
 @click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE", help="Override a Scrapy setting.")
 @click.option("-v", "--verbose", is_flag=True, help="Log every request (Scrapy INFO log).")
@@ -363,7 +376,6 @@ def ingest(redis_url, idle_exit, no_process, retry_failed, verbose, jobs: int, d
     def process(crawl_ended: bool) -> str:
         """Parse and index what is new; at a crawl's end also run the saved searches."""
         from budgets.process import process as run_process
-
         from budgets.web.browse import refresh_if_served
 
         backend = _backend(data_dir)
@@ -389,8 +401,7 @@ def _backend(data_dir: Path, reader: bool = False):
     """The search index; a `reader` opens the embedded one read-only (see index.open_backend)."""
     from index import open_backend
 
-    return open_backend(data_dir, os.environ.get("MEILI_URL"), os.environ.get("MEILI_MASTER_KEY"),
-                        os.environ.get("MEILI_SEARCH_KEY"), reader=reader)
+    return open_backend(data_dir, _meili("meili_url"), _meili("meili_key"), _meili("meili_search_key"), reader=reader)
 
 
 def _process_and_report(data_dir: Path, force: bool, jobs: int) -> None:
@@ -553,11 +564,10 @@ def search(query, region, province, city, county, admin_code, year, kind, depart
     """Full-text search with filters and facets."""
     import json
 
+    from budgets.filter_names import Ambiguous, held_values, region_anywhere
     from index import FACET_FIELDS, Filters, SearchError, SearchQuery
 
-    from budgets.filter_names import Ambiguous, held_values, region_anywhere
-
-    if not os.environ.get("MEILI_URL"):
+    if not _meili():
         require_archive(data_dir)
     try:
         backend = _backend(data_dir, reader=True)
@@ -800,7 +810,7 @@ def serve(host: str, port: int, data_dir: Path) -> None:
     from index import SearchError
 
     require_archive(data_dir)
-    if not os.environ.get("MEILI_URL") and not (data_dir / "search.db").exists():
+    if not _meili() and not (data_dir / "search.db").exists():
         raise click.UsageError(f"no search index in {data_dir} (run `budgets index` first)")
     try:
         backend = _backend(data_dir, reader=True)
@@ -834,20 +844,21 @@ def verify(repair: bool, deep: bool, data_dir: Path) -> None:
     """Re-hash every archived file and check every reference and WARC record; exit 1 if anything is wrong
     or could not be checked."""
     from archive.verify import INDEX_NOT_CHECKED, format_report, verify_archive
+    from crawler.refetch import refetch
     from index import SearchError
 
     require_archive(data_dir)
     if repair:
         hold_writer_lock(data_dir)
     index, index_error = None, None
-    index_missing = not os.environ.get("MEILI_URL") and not (data_dir / "search.db").exists()
+    index_missing = not _meili() and not (data_dir / "search.db").exists()
     try:
         if repair or not index_missing:
             index = _backend(data_dir, reader=not repair)
     except SearchError as exc:
         index_error = str(exc)
     try:
-        report = verify_archive(data_dir, repair=repair, index=index, deep=deep)
+        report = verify_archive(data_dir, repair=repair, refetch=refetch, index=index, deep=deep)
     finally:
         if index is not None:
             index.close()

@@ -6,21 +6,13 @@ from pathlib import Path
 
 from scrapy import signals
 from scrapy.crawler import CrawlerProcess
-from scrapy.utils.project import get_project_settings
 
 from archive.db import ArchiveDB
 from budgets.crawl_log import quiet_failures
+from crawler.session import CrawlSession
+from crawler.sessions import built_session
+from crawler.settings import crawl_settings
 from crawler.spiders.portal import PortalSpider
-
-
-def crawl_settings(data_dir: Path, overrides: dict | None = None):
-    settings = get_project_settings()
-    if "BOT_NAME" not in settings or settings.get("BOT_NAME") == "scrapybot":
-        settings.setmodule("crawler.settings", priority="project")
-    settings.set("BUDGETS_DATA", str(data_dir), priority="cmdline")
-    for key, value in (overrides or {}).items():
-        settings.set(key, value, priority="cmdline")
-    return settings
 
 
 def run_crawl(data_dir: Path, start_urls: list[str], overrides: dict | None = None) -> int:
@@ -35,8 +27,8 @@ def run_crawl(data_dir: Path, start_urls: list[str], overrides: dict | None = No
         crawler.signals.connect(quiet_failures, signal=signals.engine_started)
     process.crawl(crawler, start_urls=start_urls)
     process.start()
-    session = getattr(crawler, "_budgets_session", None)
-    if session is None:
+    session = built_session(crawler)
+    if not isinstance(session, CrawlSession):
         raise RuntimeError("the crawl did not start; see the log above")
     return session.run_id
 

@@ -17,6 +17,7 @@ from scrapy import signals
 
 from crawler.items import AttachmentResult, DocumentItem, PageGoneItem, PageItem
 from crawler.session import CrawlSession
+from crawler.sessions import built_session
 
 
 def document_fingerprint(item: DocumentItem) -> str:
@@ -131,6 +132,6 @@ class ArchivePipeline:
 
     def spider_closed(self, spider, reason: str) -> None:
         """End the run; a crawl stopped by SIGINT or SIGTERM ("shutdown") is left to be resumed."""
-        session = getattr(self.crawler, "_budgets_session", None)
-        if session is not None:
+        session = built_session(self.crawler)
+        if isinstance(session, CrawlSession):
             session.close(self.crawler.stats.get_stats(), stopped=reason == "shutdown")

@@ -14,7 +14,8 @@ import logging
 from scrapy.resolver import CachingThreadedResolver
 from twisted.internet.error import DNSLookupError
 
-from crawler.session import CrawlSession, is_private_address
+from crawler.addresses import is_private_address
+from crawler.sessions import session_of
 
 logger = logging.getLogger(__name__)
 
@@ -44,4 +45,4 @@ class GuardedResolver(CachingThreadedResolver):
 
     @staticmethod
     def _allows(crawler, name: str) -> bool:
-        return CrawlSession.of(crawler).private.hostname(name)
+        return session_of(crawler).private.hostname(name)

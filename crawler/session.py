@@ -1,6 +1,7 @@
-"""The archive as one crawl process sees it: the run, its hosts, and the resume rule.
+"""The archive as one crawl process sees it: the run, its hosts, what it already holds.
 
-One session per Scrapy crawler, shared by the spider, middlewares and pipeline. The spider
+One session per Scrapy crawler (made by `crawler.sessions` when BUDGETS_SESSION_CLASS names
+this class, the default), shared by the spider, middlewares and pipeline. The spider
 and middlewares use only the methods of `crawler.session_interface.Session` (`allows`, `plan`,
 `store_fetch`, ...), which a distributed worker's `crawler.distributed.session.RedisSession`
 provides too: there the archive is reached through Redis and a single ingest writer instead
@@ -10,121 +11,23 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Callable
-from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from archive import Archive
-from crawler.addresses import is_private_address
-from crawler.session_interface import Session
-
-# Roles of archived URLs that a later pass answers from the archive while they are fresh
-# (checked less than BUDGETS_REVALIDATE_AFTER seconds ago): article pages and attachments
-# rarely change. List and start pages, and stale stable ones, are asked for again with a
-# conditional request (If-None-Match / If-Modified-Since); a 304 costs no body.
-STABLE_ROLES = {"article", "attachment"}
+from crawler import settings as defaults
+from crawler.failures import failure_row, first_failure_report
+from crawler.hosts import PrivateRule, host_key
+from crawler.resume import plan_from_state
+from crawler.sessions import session_of
 
 logger = logging.getLogger(__name__)
 
 
-def host_key(url: str) -> str:
-    """Host and effective port: `127.0.0.1:8080`, `www.example.gov.cn:80`."""
-    parts = urlsplit(url)
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    return f"{(parts.hostname or '').lower()}:{port}"
-
-
-def error_text(exc: BaseException) -> str:
-    """`Type: message`, with the class's own description when the message is empty (Scrapy's
-    ResponseDataLossError, raised for a body cut short, carries none)."""
-    message = str(exc) or (type(exc).__doc__ or "").strip().split("\n")[0]
-    return f"{type(exc).__name__}: {message}"
-
-
-class PrivateRule:
-    """Which requests may go to a private, loopback or link-local address (BUDGETS_ALLOW_PRIVATE).
-
-    "auto": all of them when a start URL is itself private (an intranet or loopback portal),
-    none otherwise (`resolve_auto` says which); "all"; "never": none; else a comma-separated
-    list of host:port that may, and no other (so a portal on loopback can be crawled as if it
-    were public, e.g. in tests).
-    """
-
-    def __init__(self, start_urls: list[str], allow: str = "auto") -> None:
-        allow = self.resolve_auto(start_urls, allow)
-        self.everything = allow == "all"
-        self.hosts = set() if allow in ("all", "never") else {h.strip() for h in allow.split(",") if h.strip()}
-
-    @staticmethod
-    def resolve_auto(start_urls: list[str], allow: str) -> str:
-        """"auto" made definite ("all" or "never") by looking the start hosts up; others as given."""
-        allow = (allow or "auto").strip().lower()
-        if allow != "auto":
-            return allow
-        return "all" if any(is_private_address(urlsplit(u).hostname or "") for u in start_urls) else "never"
-
-    def url(self, url: str) -> bool:
-        return self.everything or host_key(url) in self.hosts
-
-    def hostname(self, name: str) -> bool:
-        """For a name being resolved (the port is not known there): any listed port will do."""
-        return self.everything or any(h.rsplit(":", 1)[0] == name.lower() for h in self.hosts)
-
-
-def private_rule(start_urls: list[str], allow: str = "auto") -> Callable[[str], bool]:
-    """`PrivateRule(...).url`: may this request URL go to a private address."""
-    return PrivateRule(start_urls, allow).url
-
-
-def state_age(state: dict) -> float:
-    """Seconds since the archive last checked a URL with its server."""
-    checked = state.get("last_checked") or state.get("last_seen")
-    if not checked:
-        return float("inf")
-    when = datetime.strptime(checked, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
-    return (datetime.now(timezone.utc) - when).total_seconds()
-
-
-def plan_from_state(state: dict | None, blob_exists: Callable[[str], bool], replayed: bool,
-                    revalidate_after: float) -> tuple[str, dict | None]:
-    """How to get a URL the archive knows as `state`: ("resume", state) when this crawl already
-    fetched it (`replayed`), ("fresh", state) for a stable page or file checked recently, both
-    answered from the archive; ("revalidate", state) with a conditional request; ("fetch", None)
-    when the archive does not have it."""
-    if not state or not state["sha256"] or not blob_exists(state["sha256"]):
-        return "fetch", None
-    if replayed:
-        return "resume", state
-    if state["role"] in STABLE_ROLES and state_age(state) < revalidate_after:
-        return "fresh", state
-    return "revalidate", state
-
-
-def first_failure_report(request) -> bool:
-    """True the first time a failure of this request (this attempt) is reported; marks it."""
-    if request.meta.get("budgets_failure_logged") == id(request):
-        return False
-    request.meta["budgets_failure_logged"] = id(request)
-    return True
-
-
-# meta key: the target of a redirect refused before Scrapy rewrote it, as the response wrote it
-REFUSED_TARGET = "budgets_refused_target"
-
-
-def failure_row(request, error: str) -> dict:
-    """The fetches row of a failed request."""
-    origin = (request.meta.get("redirect_urls") or [None])[0]
-    # a refused redirect names its target as the Location header wrote it (crawler.middlewares.guard)
-    final = request.meta.get(REFUSED_TARGET) or request.url
-    return {"url": origin or request.url, "final_url": final, "method": request.method,
-            "error": error[:500], "role": request.meta.get("role")}
-
-
 class CrawlSession:
-    def __init__(self, data_dir: Path, start_urls: list[str], warc_every: int = 200,
-                 revalidate_after: float = 7 * 86400, allow_private: str = "auto",
+    def __init__(self, data_dir: Path, start_urls: list[str], warc_every: int = defaults.BUDGETS_WARC_EVERY,
+                 revalidate_after: float = defaults.BUDGETS_REVALIDATE_AFTER,
+                 allow_private: str = defaults.BUDGETS_ALLOW_PRIVATE,
                  exclude: dict[str, list[str]] | None = None) -> None:
         self.archive = Archive(data_dir)
         self.archive.recover()
@@ -142,31 +45,17 @@ class CrawlSession:
         self.closed = False
 
     @classmethod
-    def of(cls, crawler) -> Session:
-        """The crawler's session, created on first use from its settings and spider arguments:
-        a `RedisSession` for a distributed worker (BUDGETS_REDIS_URL set), else a local one."""
-        session = getattr(crawler, "_budgets_session", None)
-        if session is None:
-            settings = crawler.settings
-            if settings.get("BUDGETS_REDIS_URL"):
-                from crawler.distributed.session import RedisSession
-
-                session = RedisSession.from_crawler(crawler)
-            else:
-                session = cls(Path(settings.get("BUDGETS_DATA")), list(crawler.spider.start_urls),
-                              settings.getint("BUDGETS_WARC_EVERY", 200),
-                              settings.getfloat("BUDGETS_REVALIDATE_AFTER", 7 * 86400),
-                              settings.get("BUDGETS_ALLOW_PRIVATE", "auto"),
-                              settings.getdict("BUDGETS_EXCLUDE"))
-            if not isinstance(session, Session):
-                raise TypeError(f"{type(session).__name__} lacks part of crawler.session_interface.Session")
-            crawler._budgets_session = session
-        return session
+    def from_crawler(cls, crawler) -> "CrawlSession":
+        """A local crawl's session, from its settings and spider arguments (see crawler.sessions)."""
+        settings = crawler.settings
+        return cls(Path(settings.get("BUDGETS_DATA")), list(crawler.spider.start_urls),
+                   settings.getint("BUDGETS_WARC_EVERY"), settings.getfloat("BUDGETS_REVALIDATE_AFTER"),
+                   settings.get("BUDGETS_ALLOW_PRIVATE"), settings.getdict("BUDGETS_EXCLUDE"))
 
     @classmethod
     def local(cls, crawler) -> "CrawlSession":
         """The session of a local crawl, for the parts only it has (the archive pipeline)."""
-        session = cls.of(crawler)
+        session = session_of(crawler)
         if not isinstance(session, CrawlSession):
             raise TypeError(f"a local crawl's session is wanted here, not a {type(session).__name__}")
         return session

@@ -4,7 +4,7 @@ A local crawl's `crawler.session.CrawlSession` reaches the archive through archi
 distributed worker's `crawler.distributed.session.RedisSession` through Redis and the ingest
 writer. Code that runs in both (the spider, the downloader middlewares, the resolver) holds a
 `Session` and uses nothing else: a member only one of them has (such as the local `db`) would
-crash the other. `CrawlSession.of` checks each session it makes against this, and
+crash the other. `crawler.sessions` checks each session it makes against this, and
 tests/test_session_interface.py checks the signatures and the code that uses them.
 """
 from __future__ import annotations
@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
+    from crawler.hosts import PrivateRule
     from crawler.items import AttachmentResult
-    from crawler.session import PrivateRule
 
 
 @runtime_checkable

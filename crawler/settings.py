@@ -1,4 +1,16 @@
-"""Scrapy settings for the portal crawler: polite by default, safe against hostile portals."""
+"""Scrapy settings for the portal crawler: polite by default, safe against hostile portals.
+
+The one home of the crawl's defaults: the sessions, the middlewares, the distributed worker
+and `budgets verify --repair`'s refetch (crawler/refetch.py) read them from here, and
+`crawl_settings` assembles them with a command's overrides.
+"""
+from __future__ import annotations
+
+import typing  # `typing.TYPE_CHECKING`: Scrapy would take a bare TYPE_CHECKING here for a setting
+from pathlib import Path
+
+if typing.TYPE_CHECKING:
+    from scrapy.settings import Settings
 
 BOT_NAME = "budgets"
 SPIDER_MODULES = ["crawler.spiders"]
@@ -74,6 +86,8 @@ ITEM_PIPELINES = {
 }
 
 EXTENSIONS = {
+    # keeps the crawl's session, of the class BUDGETS_SESSION_CLASS names
+    "crawler.sessions.SessionExtension": 0,
     "scrapy.extensions.telnet.TelnetConsole": None,
     "scrapy.extensions.remote_control.RemoteControl": None,
 }
@@ -102,3 +116,28 @@ BUDGETS_WARC_EVERY = 200
 # Private, loopback and link-local addresses: "auto" (allowed only when a start URL is one),
 # "never", or a comma-separated list of host:port allowed and no other.
 BUDGETS_ALLOW_PRIVATE = "auto"
+
+# The session the spider and middlewares talk to (crawler.sessions): the archive of one process;
+# a distributed worker's settings name crawler.distributed.session.RedisSession.
+BUDGETS_SESSION_CLASS = "crawler.session.CrawlSession"
+
+# A distributed worker (crawler/distributed/): its Redis keys' prefix, the seconds its heartbeat
+# lasts (its leased requests go back to the frontier when it lapses), and the seconds of an
+# empty frontier after which it stops (0: keep waiting for crawls).
+BUDGETS_REDIS_PREFIX = "budgets"
+BUDGETS_WORKER_TTL = 30.0
+BUDGETS_IDLE_EXIT = 0.0
+
+
+def crawl_settings(data_dir: Path, overrides: dict | None = None) -> Settings:
+    """The project's settings (these, unless a scrapy.cfg names others) for a crawl into
+    `data_dir`, with a command's overrides on top."""
+    from scrapy.utils.project import get_project_settings  # not for those that only read a default here
+
+    settings = get_project_settings()
+    if "BOT_NAME" not in settings or settings.get("BOT_NAME") == "scrapybot":
+        settings.setmodule(__name__, priority="project")
+    settings.set("BUDGETS_DATA", str(data_dir), priority="cmdline")
+    for key, value in (overrides or {}).items():
+        settings.set(key, value, priority="cmdline")
+    return settings

@@ -256,7 +256,7 @@ def test_logo_heading_is_not_the_title():
 
 def test_gbk_bytes_under_a_wrong_header_charset_read_through_the_decoder():
     """The spider's path: bytes declared ISO-8859-1 by the server, GB2312 by the page."""
-    from crawler.discovery.encoding import decode_html
+    from charsets import decode_html
 
     text, _ = decode_html(HANWEB_PAGE.encode("gbk"), "text/html; charset=ISO-8859-1")
     a = parse_article(text, "http://www.tongdao.gov.cn/art/2020/3/2/art_1_1.html")

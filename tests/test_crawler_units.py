@@ -6,8 +6,9 @@ from datetime import datetime, timezone
 import pytest
 
 from budgets.portals import RegistryError, load_portals
+from crawler.addresses import is_private_address
+from crawler.hosts import host_key
 from crawler.middlewares.retry_after import retry_after_seconds
-from crawler.session import host_key, is_private_address
 from crawler.spiders.portal import split_urls
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crawler.discovery.encoding import decode_html
+from charsets import decode_html
 from crawler.discovery.links import Link, extract_links, is_attachment_url
 
 TRS_ARTICLE = """<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN">

@@ -47,16 +47,15 @@ def test_both_sessions_satisfy_the_interface_with_its_signatures(tmp_path, redis
 
 
 def _session_uses(tree: ast.AST) -> list[tuple[int, str]]:
-    """(line, member) of every `self.session.X`, `session.X` and `CrawlSession.of(...).X`."""
+    """(line, member) of every `self.session.X`, `session.X` and `session_of(...).X`."""
     uses = []
     for node in ast.walk(tree):
         if not isinstance(node, ast.Attribute):
             continue
         owner = node.value
-        if isinstance(owner, ast.Attribute) and owner.attr == "session" or \
-                isinstance(owner, ast.Name) and owner.id == "session" or \
-                isinstance(owner, ast.Call) and isinstance(owner.func, ast.Attribute) and owner.func.attr == "of" \
-                and isinstance(owner.func.value, ast.Name) and owner.func.value.id == "CrawlSession":
+        if (isinstance(owner, ast.Attribute) and owner.attr == "session") or \
+                (isinstance(owner, ast.Name) and owner.id == "session") or \
+                (isinstance(owner, ast.Call) and isinstance(owner.func, ast.Name) and owner.func.id == "session_of"):
             uses.append((node.lineno, node.attr))
     return uses
 
@@ -69,6 +68,19 @@ def test_shared_code_uses_only_the_interface():
             assert member in members, f"{path}:{line} uses session.{member}, which is not in Session"
             seen.add(member)
     assert {"plan", "store_fetch", "article_complete", "allows"} <= seen  # the scan does see the uses
+
+
+def test_the_session_class_is_a_setting(tmp_path):
+    """A local crawl gets the archive's session and a worker the Redis one, by BUDGETS_SESSION_CLASS."""
+    from scrapy.utils.misc import load_object
+
+    from crawler.distributed.worker import worker_settings
+    from crawler.settings import crawl_settings
+
+    assert load_object(crawl_settings(tmp_path)["BUDGETS_SESSION_CLASS"]) is CrawlSession
+    worker = worker_settings("redis://127.0.0.1:9", tmp_path / "blobs")
+    assert load_object(worker["BUDGETS_SESSION_CLASS"]) is RedisSession
+    assert "crawler.sessions.SessionExtension" in worker.getdict("EXTENSIONS")
 
 
 def test_the_scan_catches_a_member_outside_the_interface():

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from archive.verify import http_refetch, verify_archive
+from archive.verify import verify_archive
+from crawler.hosts import run_host_rule
+from crawler.refetch import refetch
 from tests.crawlrun import FAST, budgets, start_budgets
 from tests.portals import build_portals, serve_portals
 
@@ -112,7 +114,7 @@ def test_lost_blob_without_warc_is_fetched_again_only_if_bytes_match(archive_cop
     _blob(data, other_sha).unlink()
     server.replace_attachment(other_url, b"%PDF-1.4 a different file now")
     try:
-        report = verify_archive(data, repair=True)
+        report = verify_archive(data, repair=True, refetch=refetch)
     finally:
         server.replace_attachment(other_url, original)  # the portal is shared by the module's tests
     repaired = _kinds(report)
@@ -138,7 +140,7 @@ def test_unrecoverable_when_the_portal_is_gone(archive_copy):
     _blob(data, sha).unlink()
     refused: list[str] = []
 
-    def offline(url: str, allowed) -> bytes | None:
+    def offline(url: str, start_urls: list[str]) -> bytes | None:
         refused.append(url)
         return None
 
@@ -238,9 +240,9 @@ def test_refetch_keeps_to_the_crawl_host_rules(archive_copy):
     _blob(data, sha).unlink()
     asked: list[tuple[str, bool]] = []
 
-    def spy(u: str, allowed) -> bytes | None:
-        asked.append((u, allowed(u)))
-        return http_refetch(u, allowed)
+    def spy(u: str, start_urls: list[str]) -> bytes | None:
+        asked.append((u, run_host_rule(start_urls)(u)))
+        return refetch(u, start_urls)
 
     report = verify_archive(data, repair=True, refetch=spy)
     assert ("http://10.0.0.1/file.pdf", False) in asked and (url, True) in asked

@@ -1,6 +1,6 @@
-"""Pure functions the spider calls to find what to fetch next (no network).
+"""Pure functions the spider calls to find what to fetch next (no network); pages are decoded
+by the project's one charset decoder, `charsets.decode_html`.
 
-- ``decode_html``: body bytes to text, choosing between header and ``<meta>`` charsets.
 - ``extract_links``: every URL a page links to, scripts and TRS ``OLDSRC`` included.
 - ``extract_pager_urls``: the other pages of a list page (TRS ``createPageHTML`` & co).
 - ``extract_datastore_links`` / ``find_jpage_sources`` / ``dataproxy_requests`` /
@@ -9,7 +9,6 @@
 """
 
 from crawler.discovery.disposition import filename_from_headers, sanitize_filename
-from crawler.discovery.encoding import decode_html
 from crawler.discovery.hanweb import (
     DataproxyPage,
     DataproxyRequest,
@@ -28,7 +27,6 @@ __all__ = [
     "JpageSource",
     "Link",
     "dataproxy_requests",
-    "decode_html",
     "extract_datastore_links",
     "extract_links",
     "extract_pager_urls",

@@ -21,8 +21,8 @@ import lxml.etree
 import lxml.html
 from w3lib.url import safe_url_string
 
+from charsets import wider_codec
 from crawler.addresses import unusual_address
-from crawler.discovery.encoding import wider_codec
 from crawler.discovery.jstext import string_chains, strip_comments, unescape
 
 ATTACHMENT_EXTENSIONS = frozenset(".pdf .xls .xlsx .doc .docx .et .wps .zip .rar .7z .txt .csv .ofd".split())

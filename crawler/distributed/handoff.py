@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 
 from scrapy import Request
 
-from crawler.session import CrawlSession
+from crawler.sessions import session_of
 
 
 class ItemHandoffMiddleware:
@@ -33,6 +33,6 @@ class ItemHandoffMiddleware:
                 else:
                     items.append(obj)
         finally:
-            CrawlSession.of(self.crawler).hand_off(response.request, items)
+            session_of(self.crawler).hand_off(response.request, items)
         return
         yield  # an async generator that yields nothing: everything is handled here

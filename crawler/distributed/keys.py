@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import redis
 
+from crawler import settings as defaults
+
 
 def connect(url: str) -> redis.Redis:
     """A client for `url` that fails fast with a clear error when Redis is not there."""
@@ -28,7 +30,7 @@ def new_worker_id() -> str:
 class Keys:
     """All keys share one prefix, so several projects can share a Redis database."""
 
-    prefix: str = "budgets"
+    prefix: str = defaults.BUDGETS_REDIS_PREFIX
 
     @property
     def queue(self) -> str:

@@ -18,7 +18,7 @@ from scrapy import Request
 from scrapy.http import Response
 
 from crawler.middlewares.retry_after import retry_after_seconds
-from crawler.session import CrawlSession
+from crawler.sessions import session_of
 
 HOST_LEASE = "budgets_host_lease"
 
@@ -58,8 +58,8 @@ return 0
 class HostLeaseMiddleware:
     def __init__(self, crawler) -> None:
         self.crawler = crawler
-        self.ttl = crawler.settings.getfloat("DOWNLOAD_TIMEOUT", 60.0) + 60.0
-        self.max_pause = crawler.settings.getfloat("RETRY_AFTER_MAX_SECONDS", 300.0)
+        self.ttl = crawler.settings.getfloat("DOWNLOAD_TIMEOUT") + 60.0
+        self.max_pause = crawler.settings.getfloat("RETRY_AFTER_MAX_SECONDS")
         self._acquire = self._release = None
 
     @classmethod
@@ -67,7 +67,7 @@ class HostLeaseMiddleware:
         return cls(crawler)
 
     async def process_request(self, request: Request):
-        session = CrawlSession.of(self.crawler)
+        session = session_of(self.crawler)
         if self._acquire is None:
             self._acquire = session.server.register_script(_ACQUIRE)
             self._release = session.server.register_script(_RELEASE)
@@ -90,7 +90,7 @@ class HostLeaseMiddleware:
         lease = request.meta.pop(HOST_LEASE, None)
         if lease is None:
             return
-        session = CrawlSession.of(self.crawler)
+        session = session_of(self.crawler)
         host, token = lease
         self._release(keys=[session.keys.host_leases(host), session.keys.host_next(host),
                             session.keys.held(session.worker_id)],

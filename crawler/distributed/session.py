@@ -19,10 +19,13 @@ from urllib.parse import urlsplit
 
 from archive.blobs import BlobStore
 from archive.db import first_header, now_iso
+from crawler import settings as defaults
 from crawler.distributed import frontier
 from crawler.distributed.keys import Keys, connect, new_worker_id
+from crawler.failures import failure_row, first_failure_report
+from crawler.hosts import PrivateRule, host_key
 from crawler.items import AttachmentResult, DocumentItem, PageGoneItem, PageItem
-from crawler.session import PrivateRule, failure_row, first_failure_report, host_key, plan_from_state
+from crawler.resume import plan_from_state
 
 logger = logging.getLogger(__name__)
 
@@ -36,10 +39,10 @@ class CrawlConfig:
     regions: dict[str, dict] = field(default_factory=dict)
     exclude: dict[str, list[str]] = field(default_factory=dict)
     slots: dict[str, dict] = field(default_factory=dict)  # hostname -> delay, concurrency
-    delay: float = 0.5
-    concurrency: int = 4
-    allow_private: str = "auto"
-    revalidate_after: float = 7 * 86400
+    delay: float = defaults.DOWNLOAD_DELAY
+    concurrency: int = defaults.CONCURRENT_REQUESTS_PER_DOMAIN
+    allow_private: str = defaults.BUDGETS_ALLOW_PRIVATE
+    revalidate_after: float = defaults.BUDGETS_REVALIDATE_AFTER
 
     @classmethod
     def from_json(cls, crawl_id: int, text: str) -> "CrawlConfig":
@@ -93,7 +96,7 @@ class RedisSession:
     CONFIG_TTL = 1.0  # seconds a worker trusts its copy of the crawl's config
 
     def __init__(self, server, keys: Keys, blobs: BlobStore, worker_id: str,
-                 heartbeat_ttl: float = 30.0, claim_ttl: float = 900.0) -> None:
+                 heartbeat_ttl: float = defaults.BUDGETS_WORKER_TTL, claim_ttl: float = 900.0) -> None:
         self.server = server
         self.keys = keys
         self.blobs = blobs
@@ -109,10 +112,9 @@ class RedisSession:
     def from_crawler(cls, crawler) -> "RedisSession":
         s = crawler.settings
         worker = s.get("BUDGETS_WORKER_ID") or new_worker_id()
-        return cls(connect(s.get("BUDGETS_REDIS_URL")), Keys(s.get("BUDGETS_REDIS_PREFIX", "budgets")),
-                   BlobStore(Path(s.get("BUDGETS_BLOBS"))), worker,
-                   s.getfloat("BUDGETS_WORKER_TTL", 30.0),
-                   s.getfloat("DOWNLOAD_TIMEOUT", 60.0) * (s.getint("RETRY_TIMES", 3) + 1) + 60)
+        return cls(connect(s.get("BUDGETS_REDIS_URL")), Keys(s.get("BUDGETS_REDIS_PREFIX")),
+                   BlobStore(Path(s.get("BUDGETS_BLOBS"))), worker, s.getfloat("BUDGETS_WORKER_TTL"),
+                   s.getfloat("DOWNLOAD_TIMEOUT") * (s.getint("RETRY_TIMES") + 1) + 60)
 
     # -- the crawl's rules ----------------------------------------------------------------
     @property

@@ -15,10 +15,13 @@ from pathlib import Path
 
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
+from scrapy.settings import Settings
 from twisted.internet import task
 
+from crawler import settings as defaults
 from crawler.distributed import frontier
-from crawler.session import CrawlSession
+from crawler.distributed.keys import Keys
+from crawler.sessions import session_of
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +32,7 @@ IDLE_POLL_SECONDS = 0.5
 class WorkerLifecycle:
     def __init__(self, crawler) -> None:
         self.crawler = crawler
-        self.idle_exit = crawler.settings.getfloat("BUDGETS_IDLE_EXIT", 0.0)
+        self.idle_exit = crawler.settings.getfloat("BUDGETS_IDLE_EXIT")
         self._idle_since: float | None = None
         self._beat: task.LoopingCall | None = None
 
@@ -43,7 +46,7 @@ class WorkerLifecycle:
 
     @property
     def session(self):
-        return CrawlSession.of(self.crawler)
+        return session_of(self.crawler)
 
     def spider_opened(self, spider) -> None:
         s = self.session
@@ -86,15 +89,13 @@ class WorkerLifecycle:
             logger.warning("put %d unfinished requests back on the frontier (%s)", moved, reason)
 
 
-def worker_settings(redis_url: str, blobs: Path, prefix: str = "budgets", idle_exit: float = 0.0,
-                    overrides: dict | None = None):
-    """The project's settings with the shared frontier, leases and hand-off switched on."""
-    from budgets.crawl import crawl_settings
-    from crawler.distributed.keys import Keys
-
+def worker_settings(redis_url: str, blobs: Path, prefix: str = defaults.BUDGETS_REDIS_PREFIX,
+                    idle_exit: float = defaults.BUDGETS_IDLE_EXIT, overrides: dict | None = None) -> Settings:
+    """The project's settings with the worker's session, the shared frontier, leases and hand-off switched on."""
     keys = Keys(prefix)
-    settings = crawl_settings(Path(blobs).parent, overrides)
+    settings = defaults.crawl_settings(Path(blobs).parent, overrides)
     updates = {
+        "BUDGETS_SESSION_CLASS": "crawler.distributed.session.RedisSession",
         "BUDGETS_REDIS_URL": redis_url, "BUDGETS_REDIS_PREFIX": prefix, "BUDGETS_BLOBS": str(blobs),
         "BUDGETS_IDLE_EXIT": idle_exit,
         "REDIS_URL": redis_url,
@@ -127,8 +128,8 @@ def quiet_scrapy_redis() -> None:
     warnings.filterwarnings("ignore", message=r".*scrapy_redis.*")
 
 
-def run_worker(redis_url: str, blobs: Path, prefix: str = "budgets", idle_exit: float = 0.0,
-               overrides: dict | None = None) -> None:
+def run_worker(redis_url: str, blobs: Path, prefix: str = defaults.BUDGETS_REDIS_PREFIX,
+               idle_exit: float = defaults.BUDGETS_IDLE_EXIT, overrides: dict | None = None) -> None:
     """Crawl from the shared frontier until stopped (or idle for `idle_exit` seconds)."""
     from scrapy.core.engine import ExecutionEngine
     from scrapy.crawler import CrawlerProcess

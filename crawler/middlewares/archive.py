@@ -3,7 +3,7 @@
 Sits after decompression and redirects, before retries: it sees each final body once per
 network fetch (a 503 that is retried is logged too) and stores it by sha256 before the
 spider sees it. A URL the archive already holds is answered from the archive when the
-session's resume rule says so (see `CrawlSession.plan`), so a crawl killed
+session's resume rule says so (see `crawler.resume.plan_from_state`), so a crawl killed
 with `kill -9` and started again downloads nothing it already has.
 """
 from __future__ import annotations
@@ -16,8 +16,9 @@ from scrapy.exceptions import DownloadCancelledError
 from scrapy.http import Response
 from scrapy.responsetypes import responsetypes
 
-from crawler.session import CrawlSession, error_text
+from crawler.failures import error_text
 from crawler.session_interface import Session
+from crawler.sessions import session_of
 
 
 def headers_to_dict(headers) -> dict[str, list[str]]:
@@ -48,7 +49,7 @@ class ArchiveMiddleware:
         request.meta.setdefault("budgets_started", time.monotonic())
         if request.meta.get("no_archive_serve"):
             return None
-        session = CrawlSession.of(self.crawler)
+        session = session_of(self.crawler)
         how, state = session.plan(request.url)
         if how in ("resume", "fresh"):
             session.served(request.url)
@@ -74,7 +75,7 @@ class ArchiveMiddleware:
     def process_response(self, request: Request, response: Response):
         if "archive" in response.flags:
             return response
-        session = CrawlSession.of(self.crawler)
+        session = session_of(self.crawler)
         state = request.meta.get("archived_state")
         if response.status == 304 and state:
             # unchanged since archived: log the check, answer with the archived body
@@ -103,7 +104,7 @@ class ArchiveMiddleware:
         return response
 
     def process_exception(self, request: Request, exception: Exception):
-        session = CrawlSession.of(self.crawler)
+        session = session_of(self.crawler)
         named = self._size_limit(request, exception)
         session.record_failure(request, error_text(named or exception))
         self.crawler.stats.inc_value(f"budgets/errors/{type(exception).__name__}")

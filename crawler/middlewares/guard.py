@@ -21,14 +21,15 @@ from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request
 from scrapy.exceptions import IgnoreRequest
-from twisted.internet.threads import deferToThread
 from scrapy.http import HtmlResponse, Response
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.response import get_meta_refresh
+from twisted.internet.threads import deferToThread
 
-from crawler.addresses import unusual_address
-from crawler.session import REFUSED_TARGET, CrawlSession, is_private_address
+from crawler.addresses import is_private_address, unusual_address
+from crawler.failures import REFUSED_TARGET
 from crawler.session_interface import Session
+from crawler.sessions import session_of
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ class HostGuardMiddleware:
         return self._private[host]
 
     async def process_request(self, request: Request):
-        session = CrawlSession.of(self.crawler)
+        session = session_of(self.crawler)
         redirected = bool(request.meta.get("redirect_urls"))
         what = "redirect" if redirected else "request"
         if not session.allows(request.url):
@@ -99,7 +100,7 @@ class RedirectGuardMiddleware:
             return response
         reason = f"redirect to {urlsplit(target).hostname}, an address written in an unusual form, refused"
         request.meta[REFUSED_TARGET] = target
-        CrawlSession.of(self.crawler).record_failure(request, f"refused: {reason}")
+        session_of(self.crawler).record_failure(request, f"refused: {reason}")
         self.crawler.stats.inc_value("budgets/refused")
         logger.info("%s: %s -> %s", reason, request.url, target)
         raise IgnoreRequest(reason)

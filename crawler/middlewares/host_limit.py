@@ -21,7 +21,7 @@ HOLDS = "budgets_host_slot"
 class HostLimitMiddleware:
     def __init__(self, crawler) -> None:
         settings = crawler.settings
-        self.default = settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN", 8)
+        self.default = settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")
         self.slots: dict = settings.getdict("DOWNLOAD_SLOTS")
         self._limits: dict[str, asyncio.Semaphore] = {}
 

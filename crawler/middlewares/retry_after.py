@@ -21,7 +21,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.task import deferLater
 
 from crawler.middlewares.set_aside import SetAsideHosts
-from crawler.session import CrawlSession
+from crawler.sessions import session_of
 
 # how often a pause checks whether the crawl is stopping
 STOP_CHECK_SECONDS = 0.5
@@ -48,9 +48,9 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
 class RetryAfterMiddleware(RetryMiddleware):
     def __init__(self, settings) -> None:
         super().__init__(settings)
-        self.max_wait = settings.getfloat("RETRY_AFTER_MAX_SECONDS", 300.0)
-        self.base = settings.getfloat("RETRY_BACKOFF_BASE", 1.0)
-        self.longest_pause = settings.getfloat("BUDGETS_MAX_RETRY_AFTER", 300.0)
+        self.max_wait = settings.getfloat("RETRY_AFTER_MAX_SECONDS")
+        self.base = settings.getfloat("RETRY_BACKOFF_BASE")
+        self.longest_pause = settings.getfloat("BUDGETS_MAX_RETRY_AFTER")
 
     async def process_response(self, request: Request, response: Response):
         if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
@@ -60,7 +60,7 @@ class RetryAfterMiddleware(RetryMiddleware):
             reason = (f"HTTP {response.status} with Retry-After {asked:.0f} s, more than BUDGETS_MAX_RETRY_AFTER "
                       f"({self.longest_pause:.0f} s); its URLs are asked for again on a later pass")
             SetAsideHosts.of(self.crawler).add(request.url, reason)
-            CrawlSession.of(self.crawler).record_failure(request, f"host set aside: {reason}")
+            session_of(self.crawler).record_failure(request, f"host set aside: {reason}")
             return response
         retry = self._retry(request, f"HTTP {response.status}")
         if retry is None:

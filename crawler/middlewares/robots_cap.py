@@ -19,7 +19,7 @@ from scrapy import Request, signals
 from scrapy.exceptions import StopDownload
 from scrapy.http import Response
 
-from crawler.session import CrawlSession
+from crawler.sessions import session_of
 
 RECEIVED = "budgets_robots_bytes"
 
@@ -58,7 +58,7 @@ class RobotsTxtCapMiddleware:
     def process_response(self, request: Request, response: Response):
         if not is_robots_txt(request) or len(response.body) <= self.limit:
             return response
-        CrawlSession.of(self.crawler).record_failure(
+        session_of(self.crawler).record_failure(
             request, f"robots.txt larger than BUDGETS_MAX_ROBOTSTXT ({self.limit} bytes): only the lines "
                      f"in its first {self.limit} bytes were read")
         self.crawler.stats.inc_value("budgets/robots_txt_capped")

@@ -13,7 +13,8 @@ import logging
 from scrapy import Request
 from scrapy.exceptions import IgnoreRequest
 
-from crawler.session import CrawlSession, host_key
+from crawler.hosts import host_key
+from crawler.sessions import session_of
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +54,6 @@ class SetAsideMiddleware:
         reason = SetAsideHosts.of(self.crawler).reason(request.url)
         if reason is None:
             return None
-        CrawlSession.of(self.crawler).record_failure(request, f"host set aside: {reason}")
+        session_of(self.crawler).record_failure(request, f"host set aside: {reason}")
         self.crawler.stats.inc_value("budgets/set_aside")
         raise IgnoreRequest(f"host set aside: {reason}")

@@ -12,17 +12,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import FormRequest, Request, signals
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from charsets import decode_html
 from crawler.detection import classify
 from crawler.discovery.article import parse_article
 from crawler.discovery.disposition import filename_from_headers
-from crawler.discovery.encoding import decode_html
 from crawler.discovery.hanweb import (
     JpageSource,
     dataproxy_requests,
@@ -32,9 +31,11 @@ from crawler.discovery.hanweb import (
 )
 from crawler.discovery.links import Link, extract_links
 from crawler.discovery.pagers import extract_pager_urls
+from crawler.failures import error_text
+from crawler.hosts import host_key
 from crawler.items import AttachmentResult, DocumentItem, PageGoneItem, PageItem
-from crawler.session import CrawlSession, error_text, host_key
 from crawler.session_interface import Session
+from crawler.sessions import session_of
 
 if TYPE_CHECKING:
     from crawler.distributed.session import RedisSession
@@ -109,7 +110,7 @@ class PortalSpider(scrapy.Spider):
 
     @property
     def session(self) -> Session:
-        return CrawlSession.of(self.crawler)
+        return session_of(self.crawler)
 
     async def start(self):
         for url in self.start_urls:
@@ -286,7 +287,7 @@ class PortalSpider(scrapy.Spider):
             bytes=len(response.body), filename=filename_from_headers(response.headers, response.request.url))
 
     def request_failed(self, failure: Failure) -> None:
-        """Log a failure no middleware logged (see `CrawlSession.record_failure`)."""
+        """Log a failure no middleware logged (see `crawler.session.CrawlSession.record_failure`)."""
         request = failure.request  # type: ignore[attr-defined]
         self.session.record_failure(request, error_text(failure.value))
         self.session.request_done(request)
@@ -310,7 +311,7 @@ class PortalWorkerSpider(PortalSpider):
     @property
     def worker_session(self) -> RedisSession:
         """The worker's session, for what only it has (the current crawl's config)."""
-        return CrawlSession.of(self.crawler)  # type: ignore[return-value]
+        return session_of(self.crawler)  # type: ignore[return-value]
 
     async def _attachment(self, link: Link) -> AttachmentResult:
         crawl_id = self.worker_session.config.crawl_id

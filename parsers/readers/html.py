@@ -12,26 +12,11 @@ import lxml.html
 import trafilatura
 from lxml import etree
 
+from charsets import decode_html
 from parsers.model import ExtractedFile, Paragraph, Table, Where
 from parsers.readers import common
-from parsers.readers.text import decode
 
 MAX_SPAN = 200  # a colspan/rowspan beyond this is a typo or an attack, not a layout
-CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_-]+)""", re.I)
-
-
-def html_text(data: bytes) -> str:
-    """The page decoded by its declared charset (GBK pages are common), else by sniffing."""
-    match = CHARSET_RE.search(data[:4096])
-    if match:
-        encoding = match.group(1).decode("ascii").lower()
-        if encoding in ("gb2312", "gbk"):
-            encoding = "gb18030"  # the superset: GB2312-labelled pages use GBK characters
-        try:
-            return data.decode(encoding)
-        except (LookupError, UnicodeDecodeError):
-            pass
-    return decode(data)
 
 
 def _cell_text(cell) -> str:
@@ -107,7 +92,8 @@ def read_html(name: str, data: bytes) -> ExtractedFile:
     result = ExtractedFile(name=name, format="html")
     # an XHTML page's <?xml … encoding="…"?> line: the text is already decoded, and lxml refuses
     # a decoded string that still declares an encoding
-    text = _XML_DECLARATION.sub("", html_text(data), count=1)
+    # the page decoded as the crawler read it: by its declared charset (GBK pages are common), else by sniffing
+    text = _XML_DECLARATION.sub("", decode_html(data)[0], count=1)
     where = Where(name)
     try:
         root = lxml.html.fromstring(text)

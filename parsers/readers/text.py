@@ -1,24 +1,13 @@
-"""Plain-text files (UTF-8 or GB18030): paragraphs, and tab-separated lines as tables.
+"""Plain-text files (UTF-8 or GB18030, see charsets.py): paragraphs, and tab-separated lines as tables.
 
 Budget systems export "xls" files that are really tab-separated text; runs of lines
 holding tabs become tables, with the title and unit taken from the lines above.
 """
 from __future__ import annotations
 
+from charsets import decode_text
 from parsers.model import ExtractedFile, Paragraph, Table, Where
 from parsers.readers import common
-
-
-def decode(data: bytes) -> str:
-    """Text of `data`: BOM-marked UTF-16/8 first, then UTF-8, then GB18030 (a GBK superset)."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16", errors="replace")
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("utf-8", errors="replace")
 
 
 def read_text(name: str, data: bytes) -> ExtractedFile:
@@ -37,7 +26,7 @@ def read_text(name: str, data: bytes) -> ExtractedFile:
         block.clear()
         recent.clear()
 
-    for raw in decode(data).splitlines():
+    for raw in decode_text(data).splitlines():
         if "\t" in raw.strip("\r\n ") and len(raw.split("\t")) > 1:
             cells = [common.clean_cell(c) for c in raw.split("\t")]
             if not block and cells[0].startswith(("单位名称：", "单位名称:", "单位：", "单位:")):

@@ -1,4 +1,9 @@
-"""Decode HTML bodies from Chinese government portals into text.
+"""Bytes from Chinese government portals as text: the one charset decoder of the project.
+
+The crawler reads pages with it to find links, the parsers read HTML and plain-text files
+with it, so a page reads the same in both. GB2312 and GBK labels are widened to GB18030
+(their superset, which pages labelled GBK often need), a byte-order mark wins outright, and
+otherwise the declared charsets and the usual ones are tried and the cleanest reading kept.
 
 Portals often declare one charset in the HTTP header (a servlet container's
 default such as ISO-8859-1 or UTF-8) and another in ``<meta>`` (GBK), and only
@@ -14,6 +19,7 @@ are at most four candidates, so decoding stays linear in the body size.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from w3lib.encoding import (
     html_body_declared_encoding,
@@ -65,7 +71,7 @@ def _score(body: bytes, encoding: str) -> tuple[int, str]:
     return len(_CJK.findall(text)) - _ERROR_WEIGHT * errors, text
 
 
-def decode_html(body: bytes, header_charset: str | bytes | None) -> tuple[str, str]:
+def decode_html(body: bytes, header_charset: str | bytes | None = None) -> tuple[str, str]:
     """Decode an HTML body; return ``(text, encoding used)``.
 
     ``header_charset`` may be a bare label (``"gbk"``) or a whole Content-Type
@@ -79,17 +85,25 @@ def decode_html(body: bytes, header_charset: str | bytes | None) -> tuple[str, s
        with one broken sequence) and GB18030 are scored, and the most
        plausible wins, the header winning ties.
     """
+    return _decode(body, (_normalise(header_charset), wider_codec(html_body_declared_encoding(body))))
+
+
+def decode_text(data: bytes) -> str:
+    """Decode a plain-text file, which declares nothing: a BOM, else UTF-8, else the cleaner
+    reading of UTF-8 and GB18030 (as `decode_html` without declared charsets)."""
+    return _decode(data, ())[0]
+
+
+def _decode(body: bytes, labels: Iterable[str | None]) -> tuple[str, str]:
+    """`body` as text and the codec read with, by the order of evidence of `decode_html`;
+    `labels` are the declared charsets (codec names or None), the first winning ties."""
     bom_encoding, bom = read_bom(body)
     if bom_encoding and bom is not None:
         return body[len(bom) :].decode(bom_encoding, errors="replace"), bom_encoding
 
     # Markup is ASCII, so without a BOM only an ASCII-compatible label can be
     # true; a stray "utf-16" would otherwise turn every tag pair into a CJK character.
-    declared = [
-        enc
-        for enc in (_normalise(header_charset), wider_codec(html_body_declared_encoding(body)))
-        if enc is not None and "<a".encode(enc) == b"<a"
-    ]
+    declared = [enc for enc in labels if enc is not None and "<a".encode(enc) == b"<a"]
     if body.isascii():
         encoding = declared[0] if declared else "utf-8"
         return body.decode("ascii"), encoding

@@ -1,10 +1,10 @@
-"""decode_html: header vs <meta> charsets, GBK widening, BOMs."""
+"""The one charset decoder (charsets.py): header vs <meta> charsets, GBK widening, BOMs, plain text."""
 
 from __future__ import annotations
 
 import codecs
 
-from crawler.discovery.encoding import decode_html
+from charsets import decode_html, decode_text
 
 TEXT = "株洲市人民政府办公室2020年部门预算公开，“三公”经费预算数为12.50万元。"
 
@@ -117,3 +117,11 @@ def test_bomless_utf16_label_is_ignored() -> None:
     text, encoding = decode_html(body, "utf-16")
     assert encoding == "gb18030"
     assert TEXT in text
+
+
+def test_plain_text_utf8_gb18030_and_boms() -> None:
+    assert decode_text(TEXT.encode("utf-8")) == TEXT
+    assert decode_text(TEXT.encode("gb18030")) == TEXT
+    assert decode_text(codecs.BOM_UTF8 + TEXT.encode("utf-8")) == TEXT
+    assert decode_text(TEXT.encode("utf-16")) == TEXT  # BOM first, stripped
+    assert decode_text(b"") == ""
