@@ -5,7 +5,7 @@ Shared by the local session (state from archive.db) and a worker's session (stat
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 # Roles of archived URLs that a later pass answers from the archive while they are fresh
 # (checked less than BUDGETS_REVALIDATE_AFTER seconds ago): article pages and attachments
@@ -19,8 +19,8 @@ def state_age(state: dict) -> float:
     checked = state.get("last_checked") or state.get("last_seen")
     if not checked:
         return float("inf")
-    when = datetime.strptime(checked, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
-    return (datetime.now(timezone.utc) - when).total_seconds()
+    when = datetime.strptime(checked, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    return (datetime.now(UTC) - when).total_seconds()
 
 
 def plan_from_state(state: dict | None, blob_exists: Callable[[str], bool], replayed: bool,

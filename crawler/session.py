@@ -45,7 +45,7 @@ class CrawlSession:
         self.closed = False
 
     @classmethod
-    def from_crawler(cls, crawler) -> "CrawlSession":
+    def from_crawler(cls, crawler) -> CrawlSession:
         """A local crawl's session, from its settings and spider arguments (see crawler.sessions)."""
         settings = crawler.settings
         return cls(Path(settings.get("BUDGETS_DATA")), list(crawler.spider.start_urls),
@@ -53,7 +53,7 @@ class CrawlSession:
                    settings.get("BUDGETS_ALLOW_PRIVATE"), settings.getdict("BUDGETS_EXCLUDE"))
 
     @classmethod
-    def local(cls, crawler) -> "CrawlSession":
+    def local(cls, crawler) -> CrawlSession:
         """The session of a local crawl, for the parts only it has (the archive pipeline)."""
         session = session_of(crawler)
         if not isinstance(session, CrawlSession):

@@ -19,7 +19,7 @@ class SessionExtension:
         self.session: Session | None = None
 
     @classmethod
-    def from_crawler(cls, crawler) -> "SessionExtension":
+    def from_crawler(cls, crawler) -> SessionExtension:
         return cls(crawler)
 
     def get(self) -> Session:
