@@ -21,6 +21,7 @@ from budgets.web.csvbom import with_csv_bom
 from budgets.web.csvinert import with_inert_csv
 from budgets.web.fresh import with_fresh_tables
 from budgets.web.labels import format_yuan
+from budgets.web.loose import with_loose_filters
 from budgets.web.site import DOC_ID, SHA256, site_of
 
 log = logging.getLogger(__name__)
@@ -101,6 +102,8 @@ def asgi_wrapper(datasette):
         async def fresh_then_app(scope, receive, send):
             site = site_of(datasette)
             handler = with_fresh_tables(app, site.refresher) if site and site.refresher else app
+            if site is not None:
+                handler = with_loose_filters(handler, site.resolve_filters)
             await handler(scope, receive, send)
         return with_csv_bom(with_inert_csv(fresh_then_app))
     return wrap
