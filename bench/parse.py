@@ -1,14 +1,24 @@
-"""Benchmark of the readers: text PDFs against bare pdfminer, and OCR of scanned pages.
+"""Benchmark of parsing: CPU per page against bare text extractors, wall time on every core, OCR.
 
-    .venv/bin/python bench/parse.py [--pdfs DIR] [--ocr-pages N]
+    .venv/bin/python bench/parse.py [--pdfs DIR] [--limit N] [--jobs N] [--ocr-pages N]
 
-Prints documents/s, CPU seconds per page, the ratio against pdfminer's extract_text on the
-same files (target: at most 3x), OCR seconds per page (target: at most 4 s on 2 cores) and
-the peak resident memory of this process.
+Text PDFs (DIR, default ../shared/realdata/national beside the repository, else the Jiangsu
+PDFs in tests/data/jiangsu; `--limit` files spread over DIR):
+
+- CPU seconds per page of our readers against pdfminer's bare `extract_text` (target: at
+  most 1.5x) and pypdfium2's bare text extraction, on the same files in this process;
+- wall time of parsing them as `budgets reparse` does (one document per file, each file in an
+  isolated worker, records extracted there) with 1 job and with `--jobs` (default: every core),
+  and the scaling ratio (target: at least 0.8 x cores); the records must be the same;
+- OCR seconds per scanned page (target: at most 4 s on 2 cores), and the peak RSS.
+
+Other programs on the machine take cores from the workers: the load average is printed
+with the figures so that a noisy run can be told apart.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import sys
 import tempfile
@@ -18,12 +28,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pdfminer.high_level import extract_text  # noqa: E402
+import pypdfium2 as pdfium  # noqa: E402
+from pdfminer.high_level import extract_text as pdfminer_extract_text  # noqa: E402
 
+from archive.blobs import BlobStore  # noqa: E402
+from budgets.parse_job import DocumentJob  # noqa: E402
+from budgets.parse_pool import ParsePool, default_jobs  # noqa: E402
+from parsers.model import Context  # noqa: E402
 from parsers.readers import read_file  # noqa: E402
 from tests.docgen import pdfgen  # noqa: E402
-
 from tests.paths import JIANGSU  # noqa: E402
+
+REAL_PDFS = ROOT.parent / "shared" / "realdata" / "national"
 
 
 def _timed(function, *args):
@@ -32,26 +48,100 @@ def _timed(function, *args):
     return value, time.perf_counter() - wall, time.process_time() - cpu
 
 
-def text_pdfs(directory: Path) -> None:
+def extract_text(path: Path) -> str:
+    """pdfminer.six's bare text extraction."""
+    return pdfminer_extract_text(str(path))
+
+
+def pdfium_text(path: Path) -> str:
+    """pypdfium2's text of every page: the cheapest text extraction there is."""
+    pdf = pdfium.PdfDocument(str(path))
+    try:
+        texts = []
+        for page in pdf:
+            textpage = page.get_textpage()
+            texts.append(textpage.get_text_range())
+            textpage.close()
+            page.close()
+        return "\n".join(texts)
+    finally:
+        pdf.close()
+
+
+def chosen_pdfs(directory: Path, limit: int) -> list[Path]:
+    """Up to `limit` PDFs spread evenly over the sorted list (so over the folder's cities)."""
     files = sorted(directory.rglob("*.pdf"))
     if not files:
         sys.exit(f"no PDF under {directory}: give a folder of text PDFs with --pdfs DIR")
-    pages = ocr_pages = 0
-    wall = cpu = bare_cpu = 0.0
+    if limit and len(files) > limit:
+        files = [files[i * len(files) // limit] for i in range(limit)]
+    return files
+
+
+def _baseline(function, path: Path) -> float | None:
+    """CPU seconds of a bare extractor on `path`, None when it cannot read the file."""
+    try:
+        return _timed(function, path)[2]
+    except Exception as exc:  # a broken or mislabelled file (real portals serve some)
+        print(f"  {path.name[:40]:40} {function.__name__} failed: {type(exc).__name__}: {exc}"[:160])
+        return None
+
+
+def cpu_per_page(files: list[Path]) -> None:
+    """Our readers against the bare extractors, on the files all three read (imports loaded first)."""
+    read_file(files[0].name, files[0].read_bytes())
+    pages = ocr_pages = skipped = 0
+    cpu = miner_cpu = pdfium_cpu = 0.0
     for path in files:
-        data = path.read_bytes()
-        result, w, c = _timed(read_file, path.name, data)
-        _, _, b = _timed(extract_text, str(path))
+        result, _, c = _timed(read_file, path.name, path.read_bytes())
+        m = _baseline(extract_text, path)
+        p = _baseline(pdfium_text, path)
+        if result.error or m is None or p is None:
+            skipped += 1
+            print(f"  {path.name[:40]:40} left out: {result.error or 'a bare extractor failed'}"[:160])
+            continue
         pages += result.pages or 0
         ocr_pages += sum("OCR" in warning for warning in result.warnings)
-        wall, cpu, bare_cpu = wall + w, cpu + c, bare_cpu + b
-        status = result.error or f"{len(result.tables)} tables, {len(result.paragraphs)} paragraphs"
-        print(f"  {path.name[:40]:40} {result.pages:4} pages  {c:6.2f} s cpu  (bare {b:5.2f} s)  {status}")
-    print(f"text PDFs: {len(files)} documents, {pages} pages ({ocr_pages} OCR pictures/pages among them)")
-    print(f"  documents/s            {len(files) / wall:8.2f}")
+        cpu, miner_cpu, pdfium_cpu = cpu + c, miner_cpu + m, pdfium_cpu + p
+        print(f"  {path.name[:40]:40} {result.pages or 0:4} pages  {c:6.2f} s cpu  "
+              f"(pdfminer {m:5.2f} s, pdfium {p:5.2f} s)  {len(result.tables)} tables, {len(result.paragraphs)} paragraphs")
+    print(f"text PDFs: {len(files) - skipped} documents ({skipped} left out), {pages} pages "
+          f"({ocr_pages} OCR pictures/pages among them)")
     print(f"  CPU s/page (readers)   {cpu / pages:8.3f}")
-    print(f"  CPU s/page (bare)      {bare_cpu / pages:8.3f}   pdfminer.high_level.extract_text")
-    print(f"  ratio readers / bare   {cpu / bare_cpu:8.2f}   target <= 3")
+    print(f"  CPU s/page (pdfminer)  {miner_cpu / pages:8.3f}   pdfminer.high_level.extract_text")
+    print(f"  CPU s/page (pypdfium2) {pdfium_cpu / pages:8.3f}   PdfTextPage.get_text_range")
+    print(f"  ratio readers/pdfminer {cpu / miner_cpu:8.2f}   target <= 1.5")
+    print(f"  ratio readers/pdfium   {cpu / pdfium_cpu:8.1f}")
+
+
+def _parse_all(blobs: BlobStore, jobs: list[DocumentJob], workers: int) -> tuple[dict[str, str], float]:
+    wall = time.perf_counter()
+    with ParsePool(blobs, workers) as pool:
+        records = {result.job.doc_id: result.record for result in pool.results(jobs)}
+    return records, time.perf_counter() - wall
+
+
+def wall_time(files: list[Path], cores: int) -> None:
+    """The files parsed as one document each, as `budgets reparse` parses, with 1 job and `cores`."""
+    with tempfile.TemporaryDirectory() as tmp:
+        blobs = BlobStore(Path(tmp))
+        jobs = [DocumentJob(doc_id=str(path), fingerprint="", input_fingerprint="", page_sha256=None,
+                            files=[(path.name, blobs.put(path.read_bytes()))], context=Context())
+                for path in files]
+        print(f"wall time, {len(jobs)} documents parsed as `budgets reparse` does "
+              f"(load average {os.getloadavg()[0]:.1f} before):")
+        one, one_s = _parse_all(blobs, jobs, 1)
+        print(f"  --jobs 1               {one_s:8.1f} s   {len(jobs) / one_s:6.2f} documents/s")
+        if cores > 1:
+            many, many_s = _parse_all(blobs, jobs, cores)
+            print(f"  --jobs {cores:<16}{many_s:8.1f} s   {len(jobs) / many_s:6.2f} documents/s")
+            print(f"  scaling                {one_s / many_s:8.2f}x  = {one_s / many_s / cores:.2f} x {cores} cores"
+                  f"   target >= 0.8 x cores   (load average {os.getloadavg()[0]:.1f} after)")
+            print(f"  same records           {'yes' if one == many else 'NO: they differ with the number of jobs'}")
+        else:
+            print("  one core only: no scaling to measure (give --jobs N to try more workers)")
+    worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"  peak RSS of a worker   {worker:8.0f} MB")
 
 
 def ocr(pages: int) -> None:
@@ -69,13 +159,26 @@ def ocr(pages: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--pdfs", type=Path, default=JIANGSU, help="folder of text PDFs, searched recursively (default: the Jiangsu PDFs in tests/data/jiangsu)")
+    parser.add_argument("--pdfs", type=Path, default=None,
+                        help=f"folder of text PDFs, searched recursively (default: {REAL_PDFS} if present, "
+                             "else the Jiangsu PDFs in tests/data/jiangsu)")
+    parser.add_argument("--limit", type=int, default=40, help="at most this many PDFs, spread over the folder (0: all)")
+    parser.add_argument("--jobs", type=int, default=default_jobs(), help="workers for the wall-time run (default: every core)")
     parser.add_argument("--ocr-pages", type=int, default=4, help="scanned pages to OCR")
     args = parser.parse_args()
-    text_pdfs(args.pdfs)
+    folder = args.pdfs
+    if folder is None:
+        folder = REAL_PDFS if REAL_PDFS.is_dir() else JIANGSU
+        if folder == JIANGSU:
+            print(f"{REAL_PDFS} is absent: measuring the 22 Jiangsu PDFs of tests/data/jiangsu instead, "
+                  "which are not the real corpus")
+    files = chosen_pdfs(folder, args.limit)
+    print(f"PDFs: {len(files)} from {folder}")
+    cpu_per_page(files)
+    wall_time(files, args.jobs)
     ocr(args.ocr_pages)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak RSS                 {peak:8.0f} MB")
+    print(f"peak RSS (this process)  {peak:8.0f} MB")
 
 
 if __name__ == "__main__":
