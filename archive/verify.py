@@ -32,17 +32,19 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from warcio.archiveiterator import ArchiveIterator
 
 from archive import BLOBS_DIR, DB_NAME, Archive
 from archive.blobs import BlobStore
-from archive.db import now_iso, record_checksum
+from archive.db import ArchiveDB, now_iso, record_checksum
 from archive.readonly import ReadOnlyArchiveDB
 from archive.warc import WARC_DIR
 from index import SearchError
 from index.sync import converge, index_gaps
 
+T = TypeVar("T")
 INDEX_NOT_CHECKED = "could not check the search index"  # a problem: an unchecked index is not an intact one
 # tables and columns that name a blob by its sha256
 BLOB_REFERENCES = (("fetches", "sha256"), ("urls", "sha256"), ("pages", "sha256"), ("document_files", "sha256"))
@@ -109,7 +111,7 @@ class Verifier:
     def __init__(self, data_dir: Path, repair: bool = False, refetch: Refetch | None = None,
                  index=None, deep: bool = False) -> None:
         self.archive: Archive | None = None  # opened for writing only to repair
-        self.db = None
+        self._db: ArchiveDB | None = None
         self.index = index  # a search backend to check against the archive, or None
         self.data_dir = Path(data_dir)
         self.blobs = BlobStore(self.data_dir / BLOBS_DIR)
@@ -137,11 +139,17 @@ class Verifier:
             self._guarded(self._check_index)
         if self.report.unreadable and self.index is not None:
             self.report.add(INDEX_NOT_CHECKED, "search index", "archive.db cannot be read to compare it with")
-        if self.db is not None:
-            self.db.close()
+        if self._db is not None:
+            self._db.close()
         return self.report
 
-    def _guarded(self, step: Callable[[], object]) -> object:
+    @property
+    def db(self) -> ArchiveDB:
+        """archive.db: every step that reads it runs (through `_guarded`) after `_open_database`."""
+        assert self._db is not None, "archive.db is not open"
+        return self._db
+
+    def _guarded(self, step: Callable[[], T]) -> T | None:
         """Run a step that needs archive.db, unless it is unreadable; a step that finds it
         unreadable (a page cut off, overwritten) ends every later one that needs it."""
         if self.report.unreadable:
@@ -156,9 +164,9 @@ class Verifier:
     def _open_database(self) -> None:
         if self.repair:
             self.archive = Archive(self.data_dir)
-            self.db = self.archive.db
+            self._db = self.archive.db
         else:
-            self.db = ReadOnlyArchiveDB(self.data_dir / DB_NAME)
+            self._db = ReadOnlyArchiveDB(self.data_dir / DB_NAME)
         self.report.database = self._integrity()
 
     def _integrity(self) -> str:
@@ -346,7 +354,7 @@ class Verifier:
                     self.report.add("fetch disagrees with its WARC record", f"fetch {row['id']}",
                                     "; ".join(differences) + f" ({row['warc_file']})")
                 else:
-                    self.report.fetches_matched += 1
+                    self.report.fetches_matched = (self.report.fetches_matched or 0) + 1
 
     @staticmethod
     def _check_warc(path: Path, labels: dict[str, str], payloads: dict[str, bytes],
@@ -412,6 +420,7 @@ class Verifier:
             with self.db.tx() as conn:
                 conn.executemany("update fetches set warc_file = null, warc_record_id = null where id = ?",
                                  [[i] for i in ids])
+        assert self.archive is not None  # opened for writing: this runs only to repair
         self.archive.warc.recover()
         written = self.archive.warc.checkpoint()
         for p in self.report.problems:

@@ -18,7 +18,8 @@ from crawler.spiders.portal import header_charset, looks_like_html, split_urls
 
 class BareSpider(scrapy.Spider):
     name = "bare"
-    custom_settings = {"TELNETCONSOLE_ENABLED": False, "ROBOTSTXT_OBEY": True, "COOKIES_ENABLED": False}
+    custom_settings = {  # noqa: RUF012 - Scrapy's own attribute, read off the class
+        "TELNETCONSOLE_ENABLED": False, "ROBOTSTXT_OBEY": True, "COOKIES_ENABLED": False}
 
     def __init__(self, start_urls: str = "", **kwargs) -> None:
         super().__init__(**kwargs)

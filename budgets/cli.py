@@ -177,7 +177,7 @@ def crawl(urls, portals_file, delay, concurrency, settings, verbose, no_process,
             excludes.update({host_key(u): portal.exclude for u in portal.start_urls if portal.exclude})
             slot = {k: v for k, v in (("delay", portal.delay), ("concurrency", portal.concurrency)) if v is not None}
             if slot:
-                slots.update({urlsplit(u).hostname: slot for u in portal.start_urls})
+                slots.update({host: slot for u in portal.start_urls if (host := urlsplit(u).hostname)})
     if not start_urls:
         raise click.UsageError("give start URLs or --portals FILE")
     bad = [u for u in start_urls if not u.startswith(("http://", "https://"))]
@@ -546,7 +546,7 @@ def _year(value: str | None):
     try:
         return (int(first), int(last)) if sep else int(first)
     except ValueError:
-        raise click.BadParameter(f"want a year like 2020 or a range like 2018-2020, not {value!r}")
+        raise click.BadParameter(f"want a year like 2020 or a range like 2018-2020, not {value!r}") from None
 
 
 @cli.command()
@@ -678,7 +678,7 @@ def new(since: str, as_json: bool, data_dir: Path) -> None:
     try:
         date.fromisoformat(since)
     except ValueError:
-        raise click.BadParameter(f"want YYYY-MM-DD, not {since!r}", param_hint="--since")
+        raise click.BadParameter(f"want YYYY-MM-DD, not {since!r}", param_hint="--since") from None
     require_archive(data_dir)
     db = ArchiveDB(data_dir / "archive.db")
     rows = db.query("select id, title, department, fiscal_year, kind, detail_url, status, first_seen from documents "
@@ -765,7 +765,8 @@ def _duration(value: str) -> float:
     try:
         return float(value[:-1]) * units[value[-1]] if value[-1] in units else float(value)
     except (ValueError, IndexError):
-        raise click.BadParameter(f"want a duration such as 30m, 6h or 1d, not {value!r}", param_hint="--every")
+        raise click.BadParameter(f"want a duration such as 30m, 6h or 1d, not {value!r}",
+                                 param_hint="--every") from None
 
 
 @cli.command()

@@ -101,4 +101,4 @@ def _resolves_private(name: str) -> bool:
         infos = socket.getaddrinfo(name, None)
     except (OSError, UnicodeError, ValueError):
         return False
-    return any(is_private_ip(ipaddress.ip_address(info[4][0].split("%")[0])) for info in infos)
+    return any(is_private_ip(ipaddress.ip_address(str(info[4][0]).split("%")[0])) for info in infos)

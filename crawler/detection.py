@@ -25,8 +25,8 @@ page is an index unless it names its own department and has attachments or real 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from crawler.discovery.article import ascii_digits
 
@@ -294,7 +294,7 @@ def _index_departments(link_titles: Sequence[str], own: str | None) -> list[str]
     seen: list[str] = []
     for title in link_titles:
         r = _read(title)
-        if _usable(r) and r.department and r.department not in seen + [own]:
+        if _usable(r) and r.department and r.department not in [*seen, own]:
             seen.append(r.department)
     return seen
 
@@ -354,6 +354,7 @@ def classify(title: str, text: str = "", attachment_names: Sequence[str] = (),
     linked_lines = {_normalise(t) for t in link_titles}
     body = [_read(line) for line in _body_lines(text) if _normalise(line) not in linked_lines]
 
+    source: _Reading | None
     if _usable(head):
         source, where = head, "title"
     else:

@@ -36,9 +36,9 @@ def document_id(fingerprint: str, page_url: str, taken: Callable[[str], bool]) -
     that id be taken already (another disclosure once had these files), the page's URL is mixed in.
     Ids once assigned are never recomputed: a known page keeps its document (and older archives'
     ids, made from the first page's URL, stay as they are)."""
-    doc_id = hashlib.sha256(f"disclosure:{fingerprint}".encode("utf-8")).hexdigest()[:20]
+    doc_id = hashlib.sha256(f"disclosure:{fingerprint}".encode()).hexdigest()[:20]
     if taken(doc_id):
-        doc_id = hashlib.sha256(f"disclosure:{fingerprint}:{page_url}".encode("utf-8")).hexdigest()[:20]
+        doc_id = hashlib.sha256(f"disclosure:{fingerprint}:{page_url}".encode()).hexdigest()[:20]
     return doc_id
 
 

@@ -21,6 +21,8 @@ logger = logging.getLogger(__name__)
 
 
 class GuardedResolver(CachingThreadedResolver):
+    process: object = None  # the CrawlerProcess, set by from_crawler
+
     @classmethod
     def from_crawler(cls, crawler, reactor):
         resolver = super().from_crawler(crawler, reactor)

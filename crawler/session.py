@@ -74,8 +74,8 @@ class CrawlSession:
         """How to get `url`: see `plan_from_state`. "resume" re-plays what a killed run
         archived but may not have finished handling."""
         state = self.db.url_state(url)
-        replayed = bool(state) and self.resumed_from is not None and state["last_run_id"] is not None \
-            and state["last_run_id"] >= self.resumed_from
+        replayed = bool(state and self.resumed_from is not None and state["last_run_id"] is not None
+                        and state["last_run_id"] >= self.resumed_from)
         if not state and self.resumed_from is not None:
             # a 404 or 410 the interrupted run already had is its answer, not a reason to ask again
             gone = self.db.gone_since(url, self.resumed_from)

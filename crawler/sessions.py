@@ -8,9 +8,14 @@ checks it against `crawler.session_interface.Session`.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from scrapy.utils.misc import build_from_crawler, load_object
 
 from crawler.session_interface import Session
+
+if TYPE_CHECKING:
+    from crawler.distributed.session import RedisSession
 
 
 class SessionExtension:
@@ -41,6 +46,17 @@ def _extension(crawler) -> SessionExtension:
 def session_of(crawler) -> Session:
     """The crawler's session, created on first use from its settings and spider arguments."""
     return _extension(crawler).get()
+
+
+def redis_session_of(crawler) -> RedisSession:
+    """The session of a distributed worker's crawl, for the parts that only run there (its
+    frontier, host leases and hand-off), which use what only the Redis session has."""
+    from crawler.distributed.session import RedisSession
+
+    session = session_of(crawler)
+    if not isinstance(session, RedisSession):
+        raise TypeError(f"the distributed crawl's components need a RedisSession, not {type(session).__name__}")
+    return session
 
 
 def built_session(crawler) -> Session | None:

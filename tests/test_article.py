@@ -45,7 +45,7 @@ def test_trs_page():
     assert a.published_date == "2020-01-10"  # 发布时间 beats 发文日期
     assert "一、部门职能职责" in a.text and "5845.98" in a.text and "1205.30" in a.text
     assert "网站地图" not in a.text and "首页" not in a.text
-    assert 'href="./P020200110512345.pdf"' in a.body_html
+    assert a.body_html and 'href="./P020200110512345.pdf"' in a.body_html
     assert a.body_html.startswith('<div class="TRS_Editor">')
     assert a.link_titles == ["株洲市人民政府办公室2020年部门预算.pdf"]
     assert not a.is_list_page
@@ -87,7 +87,7 @@ def test_hanweb_page_decoded_from_gbk():
         "source": "县政务服务中心",  # from <meta name="ContentSource">
     }
     assert "（一）主要职能：负责全县政务公开工作年度计划的制定。" in a.text
-    assert "filename=2003021645.xls" in a.body_html
+    assert a.body_html and "filename=2003021645.xls" in a.body_html
 
 
 UEDITOR_PAGE = """<html><head><title>关于2019年度部门决算的说明 - 株洲市财政局</title></head><body>

@@ -1,7 +1,7 @@
 """Small pieces of the crawler that need no server: Retry-After, host keys, address guard, registry."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -13,7 +13,7 @@ from crawler.spiders.portal import split_urls
 
 
 def test_retry_after_seconds_and_http_date():
-    now = datetime(2026, 11, 25, 3, 0, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 25, 3, 0, 0, tzinfo=UTC)
     assert retry_after_seconds("1", now) == 1.0
     assert retry_after_seconds(" 120 ", now) == 120.0
     assert retry_after_seconds("Wed, 25 Nov 2026 03:00:30 GMT", now) == 30.0

@@ -80,7 +80,7 @@ def test_intact_archive_passes(archive_copy):
 
 def test_corrupt_and_missing_blobs_are_reported_then_restored_from_warc(archive_copy):
     data, server = archive_copy
-    url, sha = _attachment(data)
+    _url, sha = _attachment(data)
     with _db(data) as db:
         page_sha = db.execute("select sha256 from urls where role = 'article' order by url limit 1").fetchone()[0]
     blob = _blob(data, sha)
@@ -231,7 +231,7 @@ def test_archive_of_a_crawl_killed_with_kill_9_verifies(tmp_path):
 
 
 def test_refetch_keeps_to_the_crawl_host_rules(archive_copy):
-    data, server = archive_copy
+    data, _server = archive_copy
     url, sha = _attachment(data)
     with _db(data) as db:  # as if the body had come through a redirect to another host
         db.execute("update fetches set final_url = 'http://10.0.0.1/file.pdf' where sha256 = ?", [sha])

@@ -118,7 +118,9 @@ _LABEL_RE = re.compile(
 
 def _label_key(match: re.Match) -> tuple[str, str]:
     """(output key, label as listed) of a label match; the key is "" for labels not reported."""
-    return _ALL_LABELS[int(match.lastgroup[1:])]
+    group = match.lastgroup
+    assert group is not None  # each label is its own named group
+    return _ALL_LABELS[int(group[1:])]
 
 
 def _value(text: str) -> str:
@@ -224,7 +226,7 @@ class Article:
     link_titles: list[str] = field(default_factory=list)
 
 
-def _parse(html: str) -> etree._Element:
+def _parse(html: str) -> lxml.html.HtmlElement:
     """Parse into a tree without scripts and styles, which only add false text."""
     # lxml refuses str input that carries an XML encoding declaration (XHTML pages do).
     html = re.sub(r"^\s*<\?xml[^>]*\?>", "", html)
@@ -234,7 +236,7 @@ def _parse(html: str) -> etree._Element:
     return root
 
 
-def _wrap_marked_body(root: etree._Element) -> etree._Element | None:
+def _wrap_marked_body(root: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
     """Gather the nodes between Hanweb's begin and end markers into one `<div>`, in place."""
     for is_start, is_end in _BODY_MARKERS:
         start = next((n for n in root.iter() if is_start(n)), None)
@@ -245,7 +247,7 @@ def _wrap_marked_body(root: etree._Element) -> etree._Element | None:
         end = next((i for i, n in enumerate(siblings) if is_end(n)), None)
         if parent is None or end is None:
             continue
-        wrapper = etree.Element("div")
+        wrapper = lxml.html.Element("div")
         wrapper.text, start.tail = start.tail, None
         for node in siblings[:end]:
             wrapper.append(node)  # moves the node, tail included
@@ -254,7 +256,7 @@ def _wrap_marked_body(root: etree._Element) -> etree._Element | None:
     return None
 
 
-def _meta(root: etree._Element, *names: str) -> str:
+def _meta(root: lxml.html.HtmlElement, *names: str) -> str:
     lowered = [n.lower() for n in names]
     for name in lowered:
         for el in root.iter("meta"):
@@ -263,7 +265,7 @@ def _meta(root: etree._Element, *names: str) -> str:
     return ""
 
 
-def _find_body(root: etree._Element) -> tuple[etree._Element | None, bool]:
+def _find_body(root: lxml.html.HtmlElement) -> tuple[lxml.html.HtmlElement | None, bool]:
     """The body container, and whether a content system marked it (else guessed by density)."""
     for xp in _BODY_XPATHS:
         hits = root.xpath(xp)
@@ -275,7 +277,7 @@ def _find_body(root: etree._Element) -> tuple[etree._Element | None, bool]:
     return _densest(root), False
 
 
-def _densest(root: etree._Element) -> etree._Element | None:
+def _densest(root: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
     """The element whose own paragraphs carry the most text: the body of unknown templates."""
     best, best_len = None, 0
     for el in root.iter("div", "td", "article", "section"):
@@ -285,11 +287,11 @@ def _densest(root: etree._Element) -> etree._Element | None:
     return best
 
 
-def _chunks(el: etree._Element, skip: etree._Element | None) -> list[str]:
+def _chunks(el: lxml.html.HtmlElement, skip: lxml.html.HtmlElement | None) -> list[str]:
     """Non-empty text nodes of `el` in reading order, leaving out the subtree `skip`."""
     out: list[str] = []
 
-    def walk(node: etree._Element) -> None:
+    def walk(node: lxml.html.HtmlElement) -> None:
         if node is skip:
             if node.tail and node.tail.strip():
                 out.append(node.tail.strip())
@@ -305,7 +307,7 @@ def _chunks(el: etree._Element, skip: etree._Element | None) -> list[str]:
     return out
 
 
-def _title(root: etree._Element, meta_block: dict[str, tuple[str, str]]) -> str:
+def _title(root: lxml.html.HtmlElement, meta_block: dict[str, tuple[str, str]]) -> str:
     title = _meta(root, "ArticleTitle", "title")
     if not title and "title" in meta_block:
         title = meta_block["title"][1]
@@ -322,7 +324,7 @@ def _title(root: etree._Element, meta_block: dict[str, tuple[str, str]]) -> str:
     return title
 
 
-def _heading(root: etree._Element, head_title: str, site_part: str) -> str:
+def _heading(root: lxml.html.HtmlElement, head_title: str, site_part: str) -> str:
     """The `<h1>` that is the article's title, not the site logo (often also an `<h1>`).
 
     A logo heading names the site (SiteName, the `<title>` suffix) or is a link home; among
@@ -339,7 +341,7 @@ def _heading(root: etree._Element, head_title: str, site_part: str) -> str:
     return next((t for t in candidates if t in head_title), candidates[0] if candidates else "")
 
 
-def _published(root: etree._Element, meta_block: dict[str, tuple[str, str]],
+def _published(root: lxml.html.HtmlElement, meta_block: dict[str, tuple[str, str]],
                chunks: list[str]) -> str | None:
     candidates = [_meta(root, "PubDate", "publishdate", "firstpublishedtime")]
     label_value = meta_block.get("publish_date")
@@ -358,7 +360,7 @@ def _published(root: etree._Element, meta_block: dict[str, tuple[str, str]],
     return None
 
 
-def _text(body: etree._Element | None, html: str) -> str:
+def _text(body: lxml.html.HtmlElement | None, html: str) -> str:
     """Body text via trafilatura; the container's own text when trafilatura loses part of it."""
     if body is None:
         return _clean_lines(trafilatura.extract(html, include_tables=True, favor_recall=True) or "")
@@ -372,7 +374,7 @@ def _text(body: etree._Element | None, html: str) -> str:
     return _clean_lines(extracted)
 
 
-def _element_text(el: etree._Element) -> str:
+def _element_text(el: lxml.html.HtmlElement) -> str:
     """Text of a container, one line per block and table row (cells joined by tabs)."""
     lines: list[str] = []
     for row_or_block in _blocks(el):
@@ -389,7 +391,7 @@ _BLOCK_TAGS = {"p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "br", "sect
                "table", "tr", "ul", "ol", "dl", "dt", "dd", "blockquote", "pre"}
 
 
-def _blocks(el: etree._Element) -> list:
+def _blocks(el: lxml.html.HtmlElement) -> list:
     """Split a container into text blocks: strings, or lists of cell strings for table rows."""
     out: list = []
     current: list[str] = []
@@ -400,7 +402,7 @@ def _blocks(el: etree._Element) -> list:
             out.append(text)
         current.clear()
 
-    def walk(node: etree._Element) -> None:
+    def walk(node: lxml.html.HtmlElement) -> None:
         tag = node.tag if isinstance(node.tag, str) else ""
         if tag == "tr":
             flush()
@@ -428,7 +430,7 @@ def _clean_lines(text: str) -> str:
     return "\n".join(line.strip() for line in text.splitlines() if line.strip())
 
 
-def _link_titles(scope: etree._Element) -> list[str]:
+def _link_titles(scope: lxml.html.HtmlElement) -> list[str]:
     titles = []
     for a in scope.iter("a"):
         href = (a.get("href") or "").strip().lower()
@@ -440,7 +442,7 @@ def _link_titles(scope: etree._Element) -> list[str]:
     return titles
 
 
-def _dated_items(root: etree._Element) -> int:
+def _dated_items(root: lxml.html.HtmlElement) -> int:
     """List items (li, tr, dd) that hold an article-like link and a date: a column's entries."""
     count = 0
     for item in root.iter("li", "tr", "dd"):

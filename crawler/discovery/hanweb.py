@@ -131,7 +131,7 @@ def _balanced_object(code: str, start: int) -> str | None:
 def _js_object(text: str) -> dict[str, object]:
     """Parse a JavaScript object literal; fall back to its flat ``key: value`` pairs."""
     try:
-        value = chompjs.parse_js_object(text)
+        value: object = chompjs.parse_js_object(text)
         if isinstance(value, dict):
             return value
     except ValueError:

@@ -118,9 +118,9 @@ class LeasedQueue(PriorityQueue):
 
     def __init__(self, server, spider, key, serializer=None) -> None:
         super().__init__(server, spider, key, serializer)
-        from crawler.sessions import session_of
+        from crawler.sessions import redis_session_of
 
-        session = session_of(spider.crawler)
+        session = redis_session_of(spider.crawler)
         self.keys: Keys = session.keys
         self.worker: str = session.worker_id
         self._pop = server.register_script(_POP)

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 
 from scrapy import Request
 
-from crawler.sessions import session_of
+from crawler.sessions import redis_session_of
 
 
 class ItemHandoffMiddleware:
@@ -33,6 +33,6 @@ class ItemHandoffMiddleware:
                 else:
                     items.append(obj)
         finally:
-            session_of(self.crawler).hand_off(response.request, items)
+            redis_session_of(self.crawler).hand_off(response.request, items)
         return
         yield  # an async generator that yields nothing: everything is handled here

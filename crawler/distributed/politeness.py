@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.http import Response
 
 from crawler.middlewares.retry_after import retry_after_seconds
-from crawler.sessions import session_of
+from crawler.sessions import redis_session_of
 
 HOST_LEASE = "budgets_host_lease"
 
@@ -60,14 +62,15 @@ class HostLeaseMiddleware:
         self.crawler = crawler
         self.ttl = crawler.settings.getfloat("DOWNLOAD_TIMEOUT") + 60.0
         self.max_pause = crawler.settings.getfloat("RETRY_AFTER_MAX_SECONDS")
-        self._acquire = self._release = None
+        self._acquire: Callable[..., Any] | None = None  # the Lua scripts, registered on first use
+        self._release: Callable[..., Any] | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
 
     async def process_request(self, request: Request):
-        session = session_of(self.crawler)
+        session = redis_session_of(self.crawler)
         if self._acquire is None:
             self._acquire = session.server.register_script(_ACQUIRE)
             self._release = session.server.register_script(_RELEASE)
@@ -88,9 +91,9 @@ class HostLeaseMiddleware:
 
     def _give_back(self, request: Request, pause: float = 0.0) -> None:
         lease = request.meta.pop(HOST_LEASE, None)
-        if lease is None:
+        if lease is None or self._release is None:  # no lease taken (taking one registers the scripts)
             return
-        session = session_of(self.crawler)
+        session = redis_session_of(self.crawler)
         host, token = lease
         self._release(keys=[session.keys.host_leases(host), session.keys.host_next(host),
                             session.keys.held(session.worker_id)],
@@ -99,7 +102,7 @@ class HostLeaseMiddleware:
     def process_response(self, request: Request, response: Response):
         pause = 0.0
         if response.status in (429, 503):
-            pause = retry_after_seconds(response.headers.get("Retry-After", b"").decode("latin-1")) or 0.0
+            pause = retry_after_seconds((response.headers.get("Retry-After") or b"").decode("latin-1")) or 0.0
         self._give_back(request, pause)
         return response
 

@@ -45,7 +45,7 @@ class CrawlConfig:
     revalidate_after: float = defaults.BUDGETS_REVALIDATE_AFTER
 
     @classmethod
-    def from_json(cls, crawl_id: int, text: str) -> "CrawlConfig":
+    def from_json(cls, crawl_id: int, text: str) -> CrawlConfig:
         return cls(crawl_id=crawl_id, **json.loads(text))
 
     def to_json(self) -> str:
@@ -109,7 +109,7 @@ class RedisSession:
         self._allowed_hosts: set[str] = set()
 
     @classmethod
-    def from_crawler(cls, crawler) -> "RedisSession":
+    def from_crawler(cls, crawler) -> RedisSession:
         s = crawler.settings
         worker = s.get("BUDGETS_WORKER_ID") or new_worker_id()
         return cls(connect(s.get("BUDGETS_REDIS_URL")), Keys(s.get("BUDGETS_REDIS_PREFIX")),
@@ -154,7 +154,7 @@ class RedisSession:
 
     def plan(self, url: str) -> tuple[str, dict | None]:
         state = self._state(url)
-        replayed = bool(state) and state.get("crawl") == self.config.crawl_id
+        replayed = bool(state and state.get("crawl") == self.config.crawl_id)
         return plan_from_state(state, self.blobs.exists, replayed, self.config.revalidate_after)
 
     def blob(self, sha256: str) -> bytes:

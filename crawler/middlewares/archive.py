@@ -51,6 +51,8 @@ class ArchiveMiddleware:
             return None
         session = session_of(self.crawler)
         how, state = session.plan(request.url)
+        if state is None:  # "fetch": the archive does not have it
+            return None
         if how in ("resume", "fresh"):
             session.served(request.url)
             self.crawler.stats.inc_value("budgets/served_from_archive")

@@ -92,7 +92,7 @@ class RedirectGuardMiddleware:
         if request.meta.get("dont_redirect") or response.status not in REDIRECT_STATUSES \
                 or "Location" not in response.headers:
             return None
-        return urljoin(request.url, response.headers["Location"].decode("latin-1").strip())
+        return urljoin(request.url, (response.headers["Location"] or b"").decode("latin-1").strip())
 
     def process_response(self, request: Request, response: Response):
         target = self.written_target(request, response)

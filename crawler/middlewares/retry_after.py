@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 from scrapy import Request
@@ -41,8 +41,8 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 class RetryAfterMiddleware(RetryMiddleware):
@@ -52,10 +52,11 @@ class RetryAfterMiddleware(RetryMiddleware):
         self.base = settings.getfloat("RETRY_BACKOFF_BASE")
         self.longest_pause = settings.getfloat("BUDGETS_MAX_RETRY_AFTER")
 
-    async def process_response(self, request: Request, response: Response):
+    # Scrapy awaits a coroutine process_response; RetryMiddleware's own is a plain method
+    async def process_response(self, request: Request, response: Response):  # type: ignore[override]
         if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
             return response
-        asked = retry_after_seconds(response.headers.get("Retry-After", b"").decode("latin-1"))
+        asked = retry_after_seconds((response.headers.get("Retry-After") or b"").decode("latin-1"))
         if asked is not None and asked > self.longest_pause:
             reason = (f"HTTP {response.status} with Retry-After {asked:.0f} s, more than BUDGETS_MAX_RETRY_AFTER "
                       f"({self.longest_pause:.0f} s); its URLs are asked for again on a later pass")

@@ -26,7 +26,7 @@ class SetAsideHosts:
         self.reasons: dict[str, str] = {}
 
     @classmethod
-    def of(cls, crawler) -> "SetAsideHosts":
+    def of(cls, crawler) -> SetAsideHosts:
         hosts = getattr(crawler, "_budgets_set_aside", None)
         if hosts is None:
             hosts = crawler._budgets_set_aside = cls()

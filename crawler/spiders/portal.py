@@ -79,7 +79,13 @@ def header_charset(response: Response) -> str | None:
 
 def requested_url(response: Response) -> str:
     """The URL the spider asked for, before redirects: what the archive and a resume know it by."""
-    return (response.meta.get("redirect_urls") or [response.request.url])[0]
+    return (response.meta.get("redirect_urls") or [_request_of(response).url])[0]
+
+
+def _request_of(response: Response) -> Request:
+    """The request a response answers (every response that reaches the spider has one)."""
+    assert response.request is not None
+    return response.request
 
 
 class PortalSpider(scrapy.Spider):
@@ -279,16 +285,18 @@ class PortalSpider(scrapy.Spider):
 
     @staticmethod
     def _attachment_result(response: Response) -> AttachmentResult:
+        url = _request_of(response).url
         if response.status >= 400:
-            return AttachmentResult(url=response.request.url, error=f"HTTP {response.status}")
+            return AttachmentResult(url=url, error=f"HTTP {response.status}")
         return AttachmentResult(
-            url=response.request.url, sha256=response.meta.get("sha256"),
+            url=url, sha256=response.meta.get("sha256"),
             content_type=(response.headers.get("Content-Type") or b"").decode("latin-1") or None,
-            bytes=len(response.body), filename=filename_from_headers(response.headers, response.request.url))
+            bytes=len(response.body), filename=filename_from_headers(response.headers, url))
 
     def request_failed(self, failure: Failure) -> None:
         """Log a failure no middleware logged (see `crawler.session.CrawlSession.record_failure`)."""
         request = failure.request  # type: ignore[attr-defined]
+        assert failure.value is not None  # a Failure always holds its exception
         self.session.record_failure(request, error_text(failure.value))
         self.session.request_done(request)
 

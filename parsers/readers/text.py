@@ -17,7 +17,7 @@ def read_text(name: str, data: bytes) -> ExtractedFile:
     recent: list[str] = []  # lines since the last table: its title and unit
 
     def close_table() -> None:
-        rows, dropped = common.trim_rows(block)
+        rows, _dropped = common.trim_rows(block)
         if rows:
             table = Table(rows=rows, where=where, title=common.pick_title(recent[-4:]),
                           unit=common.pick_unit(recent[-4:]))
