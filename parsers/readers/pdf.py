@@ -15,6 +15,7 @@ import io
 import logging
 import re
 
+import numpy as np
 import pdfplumber
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfminer.pdfparser import PDFSyntaxError
@@ -22,14 +23,15 @@ from pdfminer.psexceptions import PSEOF
 from pdfplumber.utils.exceptions import PdfminerException
 
 from parsers.model import ExtractedFile, Paragraph, Table, Where
-from parsers.readers import common, ocr
+from parsers.readers import common, ocr, pdfpage
 
 log = logging.getLogger(__name__)
 
 CID_RE = re.compile(r"\(cid:\d+\)")
 PICTURE_SHARE = 0.04  # an image covering this share of a page may be a pasted table
-RENDER_SCALE = 2.0
-VECTOR_TEXT_CURVES = 20  # a page of many curves and no text has its text drawn as outlines  # 144 dpi: enough for OCR of 9-point table text
+RENDER_SCALE = 2.0  # 144 dpi: enough for OCR of 9-point table text
+ENCLOSURE_BLOCK = 256  # cells compared with all others at once: 256 x 10,000 cells is 2.5 MB of booleans
+VECTOR_TEXT_CURVES = 20  # a page of many curves and no text has its text drawn as outlines
 
 
 def is_garbage(text: str) -> bool:
@@ -46,9 +48,23 @@ def is_garbage(text: str) -> bool:
 SECTION_HEAD = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[)）]|第[一二三四五六七八九十]+部分)")
 
 
-def _contains(outer, inner) -> bool:
-    cx, cy = (inner[0] + inner[2]) / 2, (inner[1] + inner[3]) / 2
-    return outer != inner and outer[0] <= cx <= outer[2] and outer[1] <= cy <= outer[3]
+def _not_enclosing(cells: list[tuple[float, float, float, float]]) -> list[tuple[float, float, float, float]]:
+    """The cells (distinct boxes) that hold no other cell's centre: merged cells, not frames.
+
+    Every pair is compared, in blocks of rows of a boolean matrix, not in Python: a grid of
+    800 cells is 640,000 pairs.
+    """
+    if not cells:
+        return []
+    boxes = np.array(cells, dtype=float)
+    cx, cy = (boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2
+    encloses = np.zeros(len(cells), dtype=bool)
+    for start in range(0, len(cells), ENCLOSURE_BLOCK):
+        outer = boxes[start : start + ENCLOSURE_BLOCK]
+        hits = ((outer[:, 0:1] <= cx) & (cx <= outer[:, 2:3]) & (outer[:, 1:2] <= cy) & (cy <= outer[:, 3:4]))
+        hits[np.arange(len(outer)), np.arange(start, start + len(outer))] = False  # a cell does not enclose itself
+        encloses[start : start + len(outer)] = hits.any(axis=1)
+    return [c for c, frame in zip(cells, encloses) if not frame]
 
 
 def _grid_rows(table) -> list[list[str]]:
@@ -58,16 +74,17 @@ def _grid_rows(table) -> list[list[str]]:
     that slot. A cell that encloses other cells is a frame drawn round a table, not a
     merged cell, and is not spread.
     """
-    extracted = table.extract()
+    table_rows = table.rows
+    extracted = pdfpage.table_text(table, table_rows)
     cells = {}
-    for row, texts in zip(table.rows, extracted):
+    for row, texts in zip(table_rows, extracted):
         for bbox, text in zip(row.cells, texts):
             if bbox is not None:
                 cells[bbox] = common.clean_cell(text)
-    merged = [c for c in cells if not any(_contains(c, other) for other in cells)]
+    merged = _not_enclosing(list(cells))
     xs = sorted({round(c[0], 1) for c in cells})
     rows = []
-    for row, texts in zip(table.rows, extracted):
+    for row, texts in zip(table_rows, extracted):
         top = row.bbox[1]
         out = []
         for j, (bbox, text) in enumerate(zip(row.cells, texts)):
@@ -139,6 +156,8 @@ def _lines(page, exclude: list[tuple[float, float, float, float]]) -> list[dict]
         cx, cy = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
         return not any(x0 <= cx <= x1 and top <= cy <= bottom for x0, top, x1, bottom in exclude)
 
+    if not exclude:  # the page's own text map, built once for extract_text
+        return page.extract_text_lines()
     return page.filter(lambda o: o.get("object_type") != "char" or outside(o)).extract_text_lines()
 
 
@@ -213,14 +232,14 @@ class PdfReader:
                 page.close()
 
     def _read_page(self, number: int, page) -> None:
-        page, turn = upright_page(page.dedupe_chars())
+        page, turn = upright_page(pdfpage.dedupe_chars(page))
         text = page.extract_text() or ""
         if not text.strip() or is_garbage(text):
             if not text.strip() and not page.images and len(page.curves) < VECTOR_TEXT_CURVES:
                 return  # blank, or only ruling: nothing to read
             self._ocr_page(number, reason="garbled text" if text.strip() else "no text layer")
             return
-        found = page.find_tables()
+        found = page.find_tables() if pdfpage.has_ruling(page) else []
         boxes = [t.bbox for t in found]
         pictures = _pictures(page)
         tables: list[tuple[Table, list[str]]] = []  # each with the text lines above it
