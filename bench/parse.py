@@ -18,6 +18,7 @@ with the figures so that a noisy run can be told apart.
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import resource
 import sys
@@ -68,9 +69,15 @@ def pdfium_text(path: Path) -> str:
         pdf.close()
 
 
+def is_pdf(path: Path) -> bool:
+    """Portals serve HTML error and redirect pages under .pdf names: only real PDFs count."""
+    with path.open("rb") as f:
+        return b"%PDF-" in f.read(1024)
+
+
 def chosen_pdfs(directory: Path, limit: int) -> list[Path]:
     """Up to `limit` PDFs spread evenly over the sorted list (so over the folder's cities)."""
-    files = sorted(directory.rglob("*.pdf"))
+    files = [path for path in sorted(directory.rglob("*.pdf")) if is_pdf(path)]
     if not files:
         sys.exit(f"no PDF under {directory}: give a folder of text PDFs with --pdfs DIR")
     if limit and len(files) > limit:
@@ -114,29 +121,62 @@ def cpu_per_page(files: list[Path]) -> None:
     print(f"  ratio readers/pdfium   {cpu / pdfium_cpu:8.1f}")
 
 
+def _workers_cpu() -> float:
+    """CPU seconds of the ended worker processes so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _parse_all(blobs: BlobStore, jobs: list[DocumentJob], workers: int) -> tuple[dict[str, str], float]:
-    wall = time.perf_counter()
+    """Parse `jobs` with `workers`; prints the wall time and how many cores the workers got."""
+    wall, cpu = time.perf_counter(), _workers_cpu()
     with ParsePool(blobs, workers) as pool:
         records = {result.job.doc_id: result.record for result in pool.results(jobs)}
-    return records, time.perf_counter() - wall
+    wall, cpu = time.perf_counter() - wall, _workers_cpu() - cpu
+    busy = cpu / wall
+    print(f"  --jobs {workers:<16}{wall:8.1f} s   {len(jobs) / wall:6.2f} documents/s   workers' CPU {cpu:.0f} s: "
+          f"{busy:.2f} cores busy on average" + (" (the machine gave fewer than jobs)" if busy < 0.9 * workers else ""))
+    return records, wall
+
+
+def _burn(seconds: float) -> None:
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        pass
+
+
+def machine_cores(processes: int, seconds: float = 3.0) -> float:
+    """Cores the machine gives `processes` busy loops now: on a shared machine, what any
+    scaling measured here is bounded by."""
+    context = multiprocessing.get_context("spawn")
+    wall, cpu = time.perf_counter(), _workers_cpu()
+    loops = [context.Process(target=_burn, args=(seconds,)) for _ in range(processes)]
+    for loop in loops:
+        loop.start()
+    for loop in loops:
+        loop.join()
+    return (_workers_cpu() - cpu) / (time.perf_counter() - wall)
 
 
 def wall_time(files: list[Path], cores: int) -> None:
     """The files parsed as one document each, as `budgets reparse` parses, with 1 job and `cores`."""
     with tempfile.TemporaryDirectory() as tmp:
         blobs = BlobStore(Path(tmp))
+        # largest first, so that the run ends with small files on every worker: with a few dozen
+        # files, one large file parsed last would measure the tail instead of the throughput
         jobs = [DocumentJob(doc_id=str(path), fingerprint="", input_fingerprint="", page_sha256=None,
                             files=[(path.name, blobs.put(path.read_bytes()))], context=Context())
-                for path in files]
+                for path in sorted(files, key=lambda path: -path.stat().st_size)]
         print(f"wall time, {len(jobs)} documents parsed as `budgets reparse` does "
               f"(load average {os.getloadavg()[0]:.1f} before):")
         one, one_s = _parse_all(blobs, jobs, 1)
-        print(f"  --jobs 1               {one_s:8.1f} s   {len(jobs) / one_s:6.2f} documents/s")
         if cores > 1:
             many, many_s = _parse_all(blobs, jobs, cores)
-            print(f"  --jobs {cores:<16}{many_s:8.1f} s   {len(jobs) / many_s:6.2f} documents/s")
             print(f"  scaling                {one_s / many_s:8.2f}x  = {one_s / many_s / cores:.2f} x {cores} cores"
                   f"   target >= 0.8 x cores   (load average {os.getloadavg()[0]:.1f} after)")
+            free = machine_cores(cores) / machine_cores(1)
+            print(f"  the machine's own      {free:8.2f}x   busy loops, {cores} processes against 1, just now: "
+                  "the bound of any scaling measured here")
             print(f"  same records           {'yes' if one == many else 'NO: they differ with the number of jobs'}")
         else:
             print("  one core only: no scaling to measure (give --jobs N to try more workers)")
