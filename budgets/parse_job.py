@@ -88,7 +88,8 @@ def run_job(reader: IsolatedReader, blobs: BlobStore, job: DocumentJob) -> Docum
     extracted, context = read_inputs(reader, blobs, job)
     outcome = reader.call(record_json, (extracted, context))
     if isinstance(outcome, Failure):
-        logger.error("parsing document %s failed: %s", job.doc_id, outcome.trace or outcome.reason)
+        if not reader.stopped:  # a parse being stopped (Ctrl-C) saves nothing: no error to report
+            logger.error("parsing document %s failed: %s", job.doc_id, outcome.trace or outcome.reason)
         record = json.dumps({"files": files_field(extracted)}, ensure_ascii=False)
         return DocumentResult(job, record, {DOCUMENT_ERROR: outcome.reason})
     return DocumentResult(job, outcome, {f.name: f.error for f in extracted if f.error})

@@ -119,6 +119,11 @@ class IsolatedReader:
         with self._lock:
             self._stop(force=False)
 
+    @property
+    def stopped(self) -> bool:
+        """Killed by `kill`: its failures are the stop's, not the files'."""
+        return self._stopped
+
     def kill(self) -> None:
         """End the worker now, mid-file, and refuse later calls: a parse stopping on Ctrl-C or an
         error must not wait for the file being read. Safe from another thread than the caller's."""
