@@ -1,6 +1,7 @@
 """Parsing on several cores: the records do not depend on how many documents parse at once,
-no more worker processes run than jobs, and a `budgets reparse --jobs 2` killed with kill -9
-mid-way loses nothing it wrote and repeats nothing when run again."""
+no more worker processes run than jobs, a `budgets reparse --jobs 2` killed with kill -9
+mid-way loses nothing it wrote and repeats nothing when run again, and Ctrl-C stops the
+workers at once."""
 from __future__ import annotations
 
 import shutil
@@ -49,17 +50,18 @@ def _count(data: Path, sql: str) -> int:
     return _rows(data, sql)[0][0]
 
 
-def _spawned_workers(pid: int) -> int:
-    """Worker processes (multiprocessing spawn, not its resource tracker) `pid` has now."""
-    count = 0
+def _spawned_workers(pid: int) -> list[Path]:
+    """The worker processes (multiprocessing spawn, not its resource tracker) `pid` has now."""
+    found = []
     for child in Path("/proc").glob("[0-9]*"):
         try:
             ppid = int((child / "stat").read_text().rsplit(")", 1)[1].split()[1])
             cmdline = (child / "cmdline").read_bytes()
         except (OSError, ValueError, IndexError):
             continue
-        count += ppid == pid and b"spawn_main" in cmdline and b"resource_tracker" not in cmdline
-    return count
+        if ppid == pid and b"spawn_main" in cmdline and b"resource_tracker" not in cmdline:
+            found.append(child)
+    return found
 
 
 def test_records_are_the_same_with_one_job_and_two(unparsed, tmp_path):
@@ -82,7 +84,7 @@ def test_jobs_from_the_environment_cap_the_worker_processes(unparsed, tmp_path, 
     proc = start_budgets("reparse", data=data)
     most = 0
     while proc.poll() is None:
-        most = max(most, _spawned_workers(proc.pid))
+        most = max(most, len(_spawned_workers(proc.pid)))
         time.sleep(0.01)
     out, err = proc.communicate()
     assert proc.returncode == 0, err
@@ -112,3 +114,22 @@ def test_reparse_killed_midway_loses_nothing_and_repeats_nothing(unparsed, tmp_p
     assert written.items() <= dict(_rows(data, "select document_id, parsed_at from parses")).items()
     assert _count(data, "select count(*) from document_versions where record is null") == 0
     assert "Archive intact." in budgets("verify", data=data).stdout
+
+
+def test_ctrl_c_stops_the_workers_at_once_and_keeps_what_was_saved(unparsed, tmp_path):
+    data = _copy(unparsed, tmp_path / "data")
+    documents = _count(data, "select count(*) from documents")
+    proc = start_budgets("reparse", "--jobs", "2", data=data)
+    while _count(data, "select count(*) from parses") < 1:
+        assert proc.poll() is None, "the reparse ended before it could be stopped"
+        time.sleep(0.01)
+    workers = _spawned_workers(proc.pid)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode != 0 and "Aborted!" in err
+    assert "failed" not in err and "Traceback" not in err
+    time.sleep(1)
+    assert workers and not [worker for worker in workers if worker.exists()]
+    kept = _count(data, "select count(*) from parses where record is not null")
+    out = budgets("reparse", "--stale-only", "--jobs", "2", data=data)
+    assert f"Parsed {documents - kept} documents ({kept} unchanged)" in out.stdout
