@@ -32,6 +32,8 @@ class FigureRule:
     # topic "any": a form specific enough to be read in every section but the glossary
     sentences: tuple[tuple[str, str, int], ...] = ()
     tables: tuple[str, ...] = ()  # table kinds it may be read from
+    # headcounts: the 说明's words just before a count of people (…125人)
+    counts: tuple[str, ...] = ()
     note: str = ""
 
 
@@ -69,7 +71,7 @@ FIGURES: tuple[FigureRule, ...] = (
     ),
     FigureRule(
         "income_other", "其他收入", meaning="其他收入",
-        rows=(r"其他收入",),
+        rows=(r"其他收入(资金)?",),  # 九、其他收入资金: Chongqing
         columns=(r"^其他收入$",),
         sentences=(("income", r"(?<![税])其他收入", 3),),
         tables=("summary", "income"),
@@ -86,13 +88,16 @@ FIGURES: tuple[FigureRule, ...] = (
         "expenditure_total", "本年支出合计", meaning="本年支出合计 (without 年末结转和结余)",
         rows=(r"((本年|当年)?支出)?(合计|总计)",),
         columns=(r"(总计|合计)",),
-        sentences=(("expenditure", r"年初(?:预算数|决算数)(?:为)?|本年支出(?:预算|决算)?(?:合计)?(?:为)?", 3),),
+        # 2026 年支出预算 9626.78 万元 (Beijing), 2026年部门预算总支出…元 (Kunming): the year stands
+        # before the label, where the other-year test reads it
+        sentences=(("expenditure", r"年初(?:预算数|决算数)(?:为)?|本年支出(?:预算|决算)?(?:合计)?(?:为)?"
+                    r"|(?<=年)度?支出(?:预算|决算)(?:总额|合计)?(?:为|是)?|(?:预算|决算)总支出(?:为|是)?", 3),),
         tables=("summary", "expenditure", "performance"),
         note="without 年末结转和结余",
     ),
     FigureRule(
         "expenditure_basic", "基本支出", meaning="基本支出",
-        rows=(r"基本支出",),
+        rows=(r"基本支出", r"人员经费和公用经费(支出)?"),  # Xi'an's 收支总表 names the two parts by content
         columns=(r"^基本支出",),
         sentences=(
             ("expenditure", r"基本支出(?:预算数|决算数)?(?:为)?", 3),
@@ -103,7 +108,7 @@ FIGURES: tuple[FigureRule, ...] = (
     ),
     FigureRule(
         "expenditure_project", "项目支出", meaning="项目支出",
-        rows=(r"项目支出",),
+        rows=(r"项目支出", r"专项业务经费(支出)?"),
         columns=(r"^项目支出",),
         sentences=(
             ("expenditure", r"项目支出(?:预算数|决算数)?(?:为)?", 3),
@@ -113,28 +118,30 @@ FIGURES: tuple[FigureRule, ...] = (
     ),
     FigureRule(
         "three_public_total", "“三公”经费", meaning="“三公”经费 (预算数 for budgets, 决算数 for final accounts)",
-        columns=(r"三公.*(小计|合计|总计)$|三公[^/]*经费(合计)?$",),
+        columns=(r"三公.*(小计|合计|总计)$|三公[^/]*经费(合计)?$|三公[^/]*总额$",),  # “三公”经费财政拨款预算总额: Beijing
         sentences=(("three_public", r"[“”\"‘’']?三公[“”\"‘’']?经费(?:预算数|决算数|支出|预算)?(?:为)?", 3),),
         tables=("three_public",),
         note="预算数 for budgets, 决算数 for final accounts",
     ),
     FigureRule(
         "three_public_overseas", "因公出国（境）费", meaning="因公出国（境）费",
-        columns=(r"因公出国[(（]?境[)）]?费",),  # brackets a text layer may lose or move
+        # brackets a text layer may lose or move; 因公出国（境）经费; a heading cut at its bracket
+        # where the reader split a wrapped heading (因公出国（ | 境）费用), never 因公出国团组数
+        columns=(r"因公出国([(（]?境[)）]?(经)?费|[(（]$)",),
         code="30212",
-        sentences=(("three_public", r"因公出国[（(]境[)）]费(?:用)?", 3),),
+        sentences=(("three_public", r"因公出国[（(]境[)）](?:经)?费(?:用)?", 3),),
         tables=("three_public",),
     ),
     FigureRule(
         "three_public_vehicle_purchase", "公务用车购置费", meaning="公务用车购置费",
-        columns=(r"公务用车购置费",),
+        columns=(r"公务用车购置(经)?费|公务用车购置(经费?)?$",),  # 公务用车购置经费: Xi'an 2019
         code="31013",
         sentences=(("three_public", r"公务用车购置费", 3),),
         tables=("three_public",),
     ),
     FigureRule(
         "three_public_vehicle_operation", "公务用车运行维护费", meaning="公务用车运行维护费",
-        columns=(r"公务用车运行(维护)?费",),
+        columns=(r"公务用车运行(维护)?(经)?费|公务用车运行维护$",),  # its 费 wrapped into the next heading
         code="30231",
         sentences=(("three_public", r"公务用车运行(?:维护)?费", 3),),
         tables=("three_public",),
@@ -155,7 +162,8 @@ FIGURES: tuple[FigureRule, ...] = (
     FigureRule(
         "procurement_total", "政府采购", meaning="政府采购 total",
         columns=(r"^(总计|合计|(预算)?金额)$",),
-        sentences=(("procurement", r"(?:预算数|决算数|预算总额|采购(?:预算)?总额|采购(?:预算)?金额|采购(?:项目|预算)(?:资金)?(?:共有|共计|合计|共)|采购安排)(?:为)?", 3),),
+        sentences=(("procurement", r"(?:预算数|决算数|预算总额|采购(?:预算)?总额|采购(?:预算)?金额"
+                                   r"|采购(?:项目|预算)(?:资金)?(?:共有|共计|合计|共)|采购安排)(?:为)?", 3),),
         tables=("procurement",),
         note="the stated total: a table's 合计 row or the 说明's sentence, never one line of a table",
     ),
@@ -179,11 +187,14 @@ FIGURES: tuple[FigureRule, ...] = (
     FigureRule(
         "staff_authorized", "编制人数", meaning="编制人数 (headcount)", headcount=True,
         columns=(r"^编制(人数|数)",),
+        counts=(r"编制(?:人数)?(?:为|共有|共计|共)?",),
         tables=("staff",),
     ),
     FigureRule(
         "staff_actual", "实有人数", meaning="实有人数 (headcount)", headcount=True,
         columns=(r"^实有(在职)?人数",),
+        # 在职实有177人, 实有人员119人; 编制在职人员共有145人 counts the people, not the posts
+        counts=(r"实有(?:在职)?(?:人数|人员)?(?:为|共有|共计|共)?", r"在职人员(?:共有|共计|共|为)"),
         tables=("staff",),
     ),
 )
@@ -264,8 +275,19 @@ TABLE_KIND_LABELS = {t.kind: t.label for t in TABLE_KINDS} | {"other": "未识�
 # is not this year's income (Chongqing: 结转金额已纳入相应性质的资金收入中进行反映).
 CARRYOVER_INSIDE = re.compile(r"结转(?:金额|资金)?(?:已|均)?(?:纳入|计入|包含在)[^。；\n]{0,12}收入")
 
+# A count of people that is not the department's: a breakdown after 其中 (其中行政编制111人) or
+# a named unit's own (…服务保障中心编制人数8人), the department's being stated for 本部门 or unnamed.
+COUNT_BREAKDOWN = re.compile(r"其中")
+# the name of an organisation ends with what it is (…局, …服务保障中心, …执法监察支队)
+UNIT_NAME = re.compile(r"(中心|站|所|院|队|馆|校|社|会|局|委|办|处|室|厅|园|台|场)$")
+
+# Money brought forward under another name, the carry-over where the 上年结转 line prints nothing:
+# Xi'an's 上年实户资金余额 (last year's balance in the unit's own accounts, spent this year; 本年支出
+# exceeds 本年收入 by exactly it).
+CARRYOVER_FALLBACK = r"上年实户资金余额"
+
 # Columns that print another year or a change, never this year's figure.
-EXCLUDED_COLUMN = re.compile(r"上年(?!结转|结余)|增减|同比|变动|增长|比较|差额")
+EXCLUDED_COLUMN = re.compile(r"上年(?!结转|结余|实户资金余额)|增减|同比|变动|增长|比较|差额")
 # The column a final account's figures come from; a budget's are its 预算数.
 FINAL_ACCOUNT_COLUMN = re.compile(r"决算")
 BUDGET_ONLY_COLUMN = re.compile(r"预算")

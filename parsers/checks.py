@@ -122,11 +122,10 @@ def resolve(key: str, readings: list[Reading]) -> tuple[Reading | None, list[dic
                 flags.append(flag(
                     "rounding", INFO,
                     f"{_label(key)}: the 说明's rounded figure stands for the exact table value {format_yuan(Decimal(winner.value))}",
-                    [reading_dict(r) for r in [winner] + _distinct(rounded)], fkey,
+                    [reading_dict(r) for r in [winner, *_distinct(rounded)]], fkey,
                 ))
-    elif texts:
-        if all(Decimal(t.value) == Decimal(texts[0].value) for t in texts):
-            winner = texts[0]
+    elif texts and all(Decimal(t.value) == Decimal(texts[0].value) for t in texts):
+        winner = texts[0]
     if winner is None and fkey:
         flags.append(flag(
             "conflicting_values", ERROR,
@@ -146,8 +145,13 @@ def _vehicle_readings(readings: list[Reading]) -> list[Reading]:
         p, o = keys.get("three_public_vehicle_purchase"), keys.get("three_public_vehicle_operation")
         if origin == "text" or not p or not o or VEHICLE in keys:
             continue
-        out.append(Reading(VEHICLE, Decimal(p.value) + Decimal(o.value), p.where, f"{p.text} + {o.text}", p.source, origin, p.tolerance + o.tolerance))
+        out.append(Reading(VEHICLE, Decimal(p.value) + Decimal(o.value), p.where, f"{p.text} + {o.text}", p.source, origin,
+                           p.tolerance + o.tolerance))
     return out
+
+
+# readings of one part of the spending: a 基本支出 or 项目支出 table's 经济分类 line
+PART_SCOPES = ("basic", "project")
 
 
 def reconcile(collected: Collector) -> tuple[dict, dict, list[dict]]:
@@ -158,14 +162,18 @@ def reconcile(collected: Collector) -> tuple[dict, dict, list[dict]]:
     flags: list[dict] = []
     for m in collected.malformed:
         detail = f"{m.text!r} cannot be read as one number" + (f" (in {m.context!r})" if m.context else "")
-        flags.append(flag("malformed_number", ERROR, detail, [{"value": m.text, "where": m.where, "text": m.context or m.text}], m.key if m.key in FIGURE_KEYS else None))
-    for key in FIGURE_KEYS + (VEHICLE,):
+        flags.append(flag("malformed_number", ERROR, detail, [{"value": m.text, "where": m.where, "text": m.context or m.text}],
+                          m.key if m.key in FIGURE_KEYS else None))
+    for key in (*FIGURE_KEYS, VEHICLE):
         mine = [r for r in readings if r.key == key]
         if not mine:
             continue
-        # a 基本支出 table's 会议费 line is only part of the 会议费 when anything else states it
-        parts = [r for r in mine if r.scope == "basic"]
-        whole = [r for r in mine if r.scope != "basic"] or parts
+        # a 基本支出 (or 项目支出) table's 会议费 line is only part of the 会议费 when anything else
+        # states it; with lines in both, neither is the department's and their sum is not printed
+        parts = [r for r in mine if r.scope in PART_SCOPES]
+        if len({r.scope for r in parts}) > 1 and len(parts) == len(mine):
+            continue
+        whole = [r for r in mine if r.scope not in PART_SCOPES] or parts
         winner, key_flags = resolve(key, whole)
         flags.extend(key_flags)
         if whole is not parts and winner is not None:
@@ -174,13 +182,14 @@ def reconcile(collected: Collector) -> tuple[dict, dict, list[dict]]:
                 type_ = "text_table_mismatch" if winner.source == "text" else "cross_table_mismatch"
                 flags.append(flag(
                     type_, ERROR,
-                    f"{key}: the 基本支出 line alone ({format_yuan(Decimal(too_big[0].value))}) exceeds the stated {format_yuan(Decimal(winner.value))}",
-                    [reading_dict(r) for r in _distinct(too_big) + [winner]], key,
+                    f"{key}: the 基本支出 line alone ({format_yuan(Decimal(too_big[0].value))}) exceeds "
+                    f"the stated {format_yuan(Decimal(winner.value))}",
+                    [reading_dict(r) for r in [*_distinct(too_big), winner]], key,
                 ))
                 flags.append(flag(
                     "conflicting_values", ERROR,
                     f"{key}: the document gives different values and none can be preferred; left out",
-                    [reading_dict(r) for r in [winner] + _distinct(too_big)], key,
+                    [reading_dict(r) for r in [winner, *_distinct(too_big)]], key,
                 ))
                 winner = None
         if winner is None and key == VEHICLE:
@@ -194,6 +203,9 @@ def reconcile(collected: Collector) -> tuple[dict, dict, list[dict]]:
                         f"{part}: 公务用车购置及运行费 is stated differently in the 说明 and the tables; left out",
                         [reading_dict(r) for r in _distinct(parts)], part,
                     ))
+        if winner is not None and not winner.text:
+            # a blank cell proven zero: a place that prints the zero is the better source
+            winner = next((r for r in whole if r.text and Decimal(r.value) == Decimal(winner.value)), winner)
         if winner is not None and key in FIGURE_KEYS:
             figures[key] = value_str(key, winner.value)
             sources[key] = {"where": winner.where, "text": winner.text}
@@ -204,7 +216,8 @@ def reconcile(collected: Collector) -> tuple[dict, dict, list[dict]]:
 
 _PARTS = [
     ("expenditure_total", ("expenditure_basic", "expenditure_project"), (EXPENDITURE_OTHER,)),
-    ("three_public_total", ("three_public_overseas", "three_public_vehicle_purchase", "three_public_vehicle_operation", "three_public_reception"), ()),
+    ("three_public_total", ("three_public_overseas", "three_public_vehicle_purchase", "three_public_vehicle_operation",
+                            "three_public_reception"), ()),
     ("three_public_total", ("three_public_overseas", VEHICLE, "three_public_reception"), ()),
     (VEHICLE, ("three_public_vehicle_purchase", "three_public_vehicle_operation"), ()),
 ]
@@ -231,8 +244,9 @@ def parts_do_not_sum(readings: list[Reading]) -> list[dict]:
             if abs(summed - Decimal(total.value)) > slack:
                 flags.append(flag(
                     "parts_do_not_sum", ERROR,
-                    f"{' + '.join(_label(m.key) for m in members)} = {format_yuan(summed)}, but {_label(total_key)} is {format_yuan(Decimal(total.value))}",
-                    [reading_dict(r) for r in [total] + members], total_key if total_key in FIGURE_KEYS else None,
+                    f"{' + '.join(_label(m.key) for m in members)} = {format_yuan(summed)}, "
+                    f"but {_label(total_key)} is {format_yuan(Decimal(total.value))}",
+                    [reading_dict(r) for r in [total, *members]], total_key if total_key in FIGURE_KEYS else None,
                 ))
     return flags
 
@@ -253,7 +267,7 @@ def part_exceeds_whole(figures: dict, readings: list[Reading]) -> list[dict]:
             continue
         part = next(r for r in readings if r.key == key and value_str(key, r.value) == figures[key])
         for whole in readings:
-            if whole.key == econ and whole.scope != "basic" and Decimal(part.value) > Decimal(whole.value) + whole.tolerance + part.tolerance:
+            if whole.key == econ and whole.scope not in PART_SCOPES and Decimal(part.value) > Decimal(whole.value) + whole.tolerance + part.tolerance:
                 code = ECON_LINES[econ][0]
                 flags.append(flag(
                     "cross_table_mismatch", ERROR,
@@ -285,7 +299,7 @@ def _coded_rows(view: TableView) -> list[tuple[Row, str]]:
     line into several rows that repeat its codes."""
     best: dict[tuple, Row] = {}
     for r in view.rows:
-        key = tuple(r.cells[i].strip() for i in _code_cols(view)) + (norm(view.label_of(r)),)
+        key = (*tuple(r.cells[i].strip() for i in _code_cols(view)), norm(view.label_of(r)))
         filled = sum(n.status == "ok" for n in r.numbers)
         if _row_code(view, r) and (key not in best or filled > sum(n.status == "ok" for n in best[key].numbers)):
             best[key] = r
@@ -353,7 +367,7 @@ def _value(view: TableView, row: Row, col: int, tree: dict[int, list[Row]]) -> D
 def _repair(view: TableView, rows: list[Row], total: Row, col: int, tree: dict[int, list[Row]]) -> dict | None:
     """In an OCR'd table, the one cell whose usual OCR misreading, undone, makes the column add up."""
     fixes = []
-    for cell_row in rows + [total]:
+    for cell_row in [*rows, total]:
         number = cell_row.numbers[col]
         if not number.text.strip():
             continue
@@ -371,7 +385,8 @@ def _repair(view: TableView, rows: list[Row], total: Row, col: int, tree: dict[i
     row, trial, saved = fixes[0]
     row.numbers[col] = trial
     where = dict(row.where, table=view.title, row=view.label_of(row), column=view.columns[col], row_number=row.row_number)
-    return flag("malformed_number", INFO, f"OCR read {saved.text!r}; the column's total confirms {trial.value}", [{"value": saved.text, "where": where}])
+    return flag("malformed_number", INFO, f"OCR read {saved.text!r}; the column's total confirms {trial.value}",
+                [{"value": saved.text, "where": where}])
 
 
 MAX_SLIPS_PER_TABLE = 2  # more total rows off than this in one table is a reading problem, not the document's
@@ -413,13 +428,16 @@ def column_totals(views: list[TableView]) -> list[dict]:
                     if fixed:
                         flags.append(fixed)
                         continue
-                if t and summed % t == 0 and summed // t >= 2:
+                levels = round(summed / t) if t else 0
+                if levels >= 2 and abs(summed - levels * t) <= slack * levels:
                     continue  # every level of a hierarchy added up: the rows' levels were not told apart
-                where = dict(head.where, table=view.title, row=view.label_of(head) or " ".join(view.codes_of(head)), column=view.columns[col], row_number=head.row_number)
+                where = dict(head.where, table=view.title, row=view.label_of(head) or " ".join(view.codes_of(head)),
+                             column=view.columns[col], row_number=head.row_number)
                 sum_where = dict(where, row=f"sum of {len(rows)} rows from row {rows[0].row_number}")
                 found.setdefault(id(head), []).append(flag(
                     "column_total_mismatch", ERROR,
-                    f"{view.title} / {view.columns[col]}: total {format_yuan(to_yuan(t, view.unit))}, rows add up to {format_yuan(to_yuan(summed, view.unit))}",
+                    f"{view.title} / {view.columns[col]}: total {format_yuan(to_yuan(t, view.unit))}, "
+                    f"rows add up to {format_yuan(to_yuan(summed, view.unit))}",
                     [{"value": format_yuan(to_yuan(t, view.unit)), "where": where, "text": head.numbers[col].text},
                      {"value": format_yuan(to_yuan(summed, view.unit)), "where": sum_where}],
                 ))
@@ -457,11 +475,14 @@ def unit_flags(found: list[tuple[TableView, Row, int, Number]]) -> list[dict]:
     """An amount written in 元 inside a table that counts in 万元."""
     out = []
     for view, row, col, number in found:
+        if number.value is None:
+            continue
         where = dict(row.where, table=view.title, row=view.label_of(row).split(" ")[0], column=view.columns[col], row_number=row.row_number)
         readings = [{"value": format_yuan(number.value), "where": where, "text": number.text}]
         for i, other in enumerate(row.numbers):
-            if i != col and other.status == "ok" and other.value == number.value:
-                readings.append({"value": format_yuan(to_yuan(other.value, view.unit)), "where": dict(where, column=view.columns[i]), "text": other.text})
+            if i != col and other.status == "ok" and other.value is not None and other.value == number.value:
+                readings.append({"value": format_yuan(to_yuan(other.value, view.unit)), "where": dict(where, column=view.columns[i]),
+                                 "text": other.text})
                 break
         out.append(flag(
             "unit_error", MINOR,

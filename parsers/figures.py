@@ -17,11 +17,24 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from parsers.catalogue import (
-    FIGURES, ECON_LINES, PART_TITLE, EXCLUDED_COLUMN, EXPENDITURE_OTHER, HEADCOUNT_KEYS, RULES, TABLE_KINDS, VEHICLE, TableKind,
+    CARRYOVER_FALLBACK,
+    COUNT_BREAKDOWN,
+    ECON_LINES,
+    EXCLUDED_COLUMN,
+    EXPENDITURE_OTHER,
+    FIGURES,
+    HEADCOUNT_KEYS,
+    PART_TITLE,
+    RULES,
+    TABLE_KINDS,
+    UNIT_NAME,
+    VEHICLE,
+    TableKind,
 )
 from parsers.metadata import UNIT_IN_ROW, table_unit
 from parsers.model import ExtractedFile, Table
 from parsers.numbers import Number, find_amounts, parse_number, to_yuan, tolerance
+
 
 @dataclass(frozen=True)
 class Reading:
@@ -112,6 +125,15 @@ class TableView:
         years = {int(y) for y in _YEAR_IN_HEADING.findall(path)}
         return bool(self.year and years and self.year not in years)
 
+    def heading(self, col: int) -> list[str]:
+        """A column's heading path without a wrapper over every amount column (部门预算 over
+        合计 | 一般公共预算拨款 | … | 上年结转): its top part is the heading of its own."""
+        parts = self.columns[col].split("/")
+        tops = {self.columns[i].split("/")[0] for i, k in enumerate(self.kinds) if k == "amount"}
+        if len(parts) > 1 and len(tops) == 1 and not self.excluded(col):
+            return parts[1:]
+        return parts
+
     def label_of(self, row: Row) -> str:
         """A row's label: its label cells, joined."""
         parts: list[str] = []
@@ -153,7 +175,7 @@ _YEAR_IN_HEADING = re.compile(r"((?:19|20)\d{2})年")
 def _numbering_row(cells: list[str]) -> bool:
     """The `** ** 1 2 3` row under the headings that numbers the columns."""
     vals = [norm(c) for c in cells if c.strip()]
-    return len(vals) >= 2 and all(v == "**" or v.isdigit() for v in vals) and any(v == "**" for v in vals) or (
+    return (len(vals) >= 2 and all(v == "**" or v.isdigit() for v in vals) and any(v == "**" for v in vals)) or (
         len(vals) >= 3 and all(v.isdigit() and len(v) <= 2 for v in vals)
     )
 
@@ -278,12 +300,16 @@ def build_views(files: list[ExtractedFile], default_unit: str | None, fiscal_yea
             where = table.where.as_dict()
             # a table going on over a page: the same headings again, or none at all (rows at once)
             headless = bool(views) and not title and first_data == 0
+            shift = _continuation_shift(views[-1], rows) if headless else None
             continues = bool(views) and (
                 (prev_first == first and (not title or norm(title) == norm(views[-1].title)))
                 or (headless and width == len(views[-1].columns))
+                or shift is not None
             )
             if continues:
                 view = views[-1]
+                if shift:
+                    body_rows = [(j, [""] * shift + r) for j, r in body_rows]
             else:
                 paths = _paths(headers, width)
                 if headless:  # its columns do not line up with the page before: keep apart, same table
@@ -309,6 +335,29 @@ def build_views(files: list[ExtractedFile], default_unit: str | None, fiscal_yea
                 view.rows.append(Row(padded, [parse_number(c) for c in padded], row_where, table.row_offset + index))
             prev_first = first
     return views
+
+
+def _leading_blank(rows: list[list[str]]) -> int:
+    width = max(len(r) for r in rows)
+    return next((i for i in range(width) if any(i < len(r) and r[i].strip() for r in rows)), width)
+
+
+def _continuation_shift(view: TableView, rows: list[list[str]]) -> int | None:
+    """How many columns a page's headless table must be moved right to continue the table
+    before it, where the reader drew an empty margin column on one page and not the other:
+    every amount of the page must fall under an amount heading and every text under a label."""
+    before = [r.cells for r in view.rows]
+    shift = _leading_blank([*before, [c if view.columns[i] else "" for i, c in enumerate(view.columns)]]) - _leading_blank(rows)
+    if shift <= 0 or max(len(r) for r in rows) + shift > len(view.columns):
+        return None
+    for r in rows:
+        for j, cell in enumerate(r):
+            if not cell.strip():
+                continue
+            amount = parse_number(cell).status == "ok"
+            if amount != (view.kinds[j + shift] == "amount"):
+                return None
+    return shift
 
 
 def _title_matches(kind: TableKind, title: str) -> bool:
@@ -342,7 +391,8 @@ def table_kind(view: TableView) -> str:
 
 def _where(view: TableView, row: Row, col: int) -> dict:
     w = dict(row.where)
-    w.update({"table": view.title, "row": view.label_of(row) or " ".join(c for c in view.codes_of(row) if c), "column": view.columns[col], "row_number": row.row_number})
+    w.update({"table": view.title, "row": view.label_of(row) or " ".join(c for c in view.codes_of(row) if c),
+              "column": view.columns[col], "row_number": row.row_number})
     return w
 
 
@@ -374,6 +424,10 @@ class Collector:
             tol = tolerance(number, view.unit)
         self.readings.append(Reading(key, value, where, number.text, "table", origin, tol, scope))
 
+    def blank(self, key: str, view: TableView, row: Row, col: int, origin: str) -> None:
+        """A blank cell the table's own sum proves to be zero (see `_blank_parts`)."""
+        self.readings.append(Reading(key, Decimal(0), _where(view, row, col), "", "table", origin))
+
 
 def _value_col(view: TableView, label_col: int, kind: str) -> int | None:
     """The amount column a label column's values are in: this year's, not 上年 or 增减; the
@@ -387,7 +441,7 @@ def _value_col(view: TableView, label_col: int, kind: str) -> int | None:
         ):
             candidates.append(i)
     filled = [i for i in candidates if any(r.numbers[i].status in ("ok", "malformed") for r in view.rows)]
-    return (filled or candidates or [None])[0]
+    return filled[0] if filled else candidates[0] if candidates else None
 
 
 # keys a 收支总表's 收入 side prints on a line of their own (the totals are found by position)
@@ -400,6 +454,52 @@ def _row_key(label: str, keys: tuple[str, ...] = _SOURCE_KEYS) -> str | None:
 
 
 _SUMMARY_TOTAL = re.compile(r"^(本年|当年)?(收入|支出)?(合计|总计|小计)$")
+# enumeration levels of a 收支总表's lines: 一、 > （一） > 1、 > (1); unnumbered lines are top-level
+_LEVELS = [re.compile(r"^[一二三四五六七八九十]+[、.．]"), re.compile(r"^[(（][一二三四五六七八九十]+[)）]"),
+           re.compile(r"^\d+[、.．](?!\d)"), re.compile(r"^[(（]\d+[)）]")]
+
+
+def _level(raw: str) -> int:
+    text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", raw))
+    return next((n + 1 for n, rx in enumerate(_LEVELS) if rx.match(text)), 0)
+
+
+def _proven_blanks(view: TableView, lc: int, vc: int) -> set[int]:
+    """Rows of a 收支总表 side whose blank amount its own sums prove zero: where the printed
+    lines of one level add up to the line above them (or to 本年收入合计, and with the lines
+    brought forward to 收入总计), the blank lines among them are zero. A cell blanked by a lost
+    text layer breaks the sum and stays unread; a 其中 line is a part, never a sibling."""
+    lines = [(i, r) for i, r in enumerate(view.rows)
+             if norm(r.cells[lc]) and not re.sub(r"\s+", "", r.cells[lc]).startswith("其中")]
+    totals = [n for n, (_, r) in enumerate(lines) if _SUMMARY_TOTAL.match(norm(r.cells[lc]))]
+    if not totals:
+        return set()
+    groups: dict[int, list[int]] = {}  # parent line -> its member lines (positions in `lines`)
+    stack: list[tuple[int, int]] = []  # (level, position) of the enclosing lines
+    # the lines a total adds up: those above it, or below it where the table opens with its 合计
+    top = totals[0] == 0
+    parent = 0 if top else totals[0]
+    span = range(1, totals[1] if len(totals) > 1 else len(lines)) if top else range(totals[0])
+    numbered = any(_level(lines[n][1].cells[lc]) for n in span)
+    for n in span:
+        # an unnumbered line among numbered ones is a part of the line above it
+        level = _level(lines[n][1].cells[lc]) or (len(_LEVELS) + 1 if numbered else 0)
+        while stack and stack[-1][0] >= level:
+            stack.pop()
+        groups.setdefault(stack[-1][1] if stack else parent, []).append(n)
+        stack.append((level, n))
+    if len(totals) > 1 and not top:  # 本年收入合计 and the lines brought forward add up to 收入总计
+        groups[totals[-1]] = [totals[0]] + [n for n in range(totals[0] + 1, totals[-1])
+                                            if _level(lines[n][1].cells[lc]) == 0 and n not in totals]
+    proven: set[int] = set()
+    for parent, members in groups.items():
+        numbers = [lines[n][1].numbers[vc] for n in members]
+        total = lines[parent][1].numbers[vc]
+        if total.status != "ok" or any(x.status not in ("ok", "blank") for x in numbers):
+            continue
+        if sum((x.value for x in numbers if x.value is not None), Decimal(0)) == total.value:
+            proven |= {lines[n][0] for n, x in zip(members, numbers) if x.status == "blank"}
+    return proven
 
 
 def _summary(view: TableView, out: Collector, doc_kind: str, labels: list[dict], fiscal_only: bool) -> None:
@@ -418,13 +518,20 @@ def _summary(view: TableView, out: Collector, doc_kind: str, labels: list[dict],
         other_rows: list[Row] = []
         totals: list[tuple[bool, Row, str]] = []  # (says 本年/当年, row, label as printed)
         carried = False  # past a 上年结转 line that prints an amount: what follows is its parts, or adds it in
-        for row in view.rows:
+        fallback: Row | None = None  # a 上年实户资金余额 line: the carry-over where 上年结转 prints nothing
+        zero = _proven_blanks(view, lc, vc) if side == "income" else set()
+        blank_carry: Row | None = None
+        for i, row in enumerate(view.rows):
             raw = row.cells[lc]
             label = norm(raw)
             if not label:
                 continue
             if side == "income":
                 key = _row_key(label)
+                if i in zero and key == "income_carryover":
+                    blank_carry = None if fiscal_only else row
+                elif i in zero and (key or (_row_key(label, ("income_other",)) and enumerated(raw))):
+                    out.blank(key or "income_other", view, row, vc, origin)
                 if key == "income_carryover":
                     # a 财政拨款 summary's carry-over is the appropriations' only, not the department's
                     if not fiscal_only:
@@ -434,7 +541,9 @@ def _summary(view: TableView, out: Collector, doc_kind: str, labels: list[dict],
                     out.cell(key, view, row, vc, origin, label=raw)
                 if fiscal_only:
                     continue
-                if label == "其他收入" and enumerated(raw) and not other_found and not carried:
+                if re.fullmatch(CARRYOVER_FALLBACK, label):
+                    fallback = row
+                if _row_key(label, ("income_other",)) and enumerated(raw) and not other_found and not carried:
                     other_found = True
                     out.cell("income_other", view, row, vc, origin, label=raw)
                 m = _SUMMARY_TOTAL.match(label)
@@ -451,12 +560,16 @@ def _summary(view: TableView, out: Collector, doc_kind: str, labels: list[dict],
                     totals.append((bool(m.group(1)), row, raw))
                 elif m and m.group(2) == "收入":
                     labels.append({"view": view, "row": row, "col": lc, "value_col": vc, "expected": "支出", "printed": raw})
-                elif label in ("基本支出", "项目支出"):
-                    key = "expenditure_basic" if label == "基本支出" else "expenditure_project"
+                elif key := _row_key(label, ("expenditure_basic", "expenditure_project")):
                     out.cell(key, view, row, vc, origin, label=raw)
                     economic_side = True
                 elif re.fullmatch(r"其他支出|单位预留机动(经费?)?", label) and enumerated(raw):
                     other_rows.append(row)
+        if fallback is not None and fallback.numbers[vc].value and not any(
+                r.key == "income_carryover" and r.origin == origin and r.value for r in out.readings):
+            out.cell("income_carryover", view, fallback, vc, origin, label=fallback.cells[lc])
+        elif blank_carry is not None:
+            out.blank("income_carryover", view, blank_carry, vc, origin)
         # this year's total: 本年/当年…合计 where printed, else the plain 合计 (which may add 上年结转)
         this_year = [t for t in totals if t[0]] or totals
         for _, row, raw in this_year[:1]:
@@ -498,12 +611,19 @@ def _parent_col(view: TableView, top: str) -> int | None:
     合计 child. A heading split into children with no total of its own (基本支出 over 人员支出
     and 公用支出) prints no total: a child is never its parent."""
     rx = re.compile(top)
-    cols = [i for i, p in enumerate(view.columns)
-            if view.kinds[i] == "amount" and not view.excluded(i) and rx.search(p.split("/")[0])]
+    cols = [i for i in range(len(view.columns))
+            if view.kinds[i] == "amount" and not view.excluded(i) and rx.search(view.heading(i)[0])]
     if len(cols) == 1:
         return cols[0]
-    own = [i for i in cols if len(view.columns[i].split("/")) == 1 or _SUBTOTAL.search(view.columns[i].split("/")[1])]
+    own = [i for i in cols if len(view.heading(i)) == 1 or _SUBTOTAL.search(view.heading(i)[1])]
     return own[0] if own else None
+
+
+def _brought_forward(view: TableView, row: Row) -> bool:
+    """Whether a column of money brought forward (上年结转, 上年实户资金余额 …) prints an amount
+    in the row: the row's 合计 adds it in."""
+    brought = [i for i, p in enumerate(view.columns) if view.kinds[i] == "amount" and re.search(r"结转|结余|资金余额", p)]
+    return any(row.numbers[i].value not in (None, Decimal(0)) for i in brought)
 
 
 def _income_columns(view: TableView, out: Collector) -> bool | None:
@@ -511,7 +631,8 @@ def _income_columns(view: TableView, out: Collector) -> bool | None:
     are rows instead. A source printed under 上年结转 is part of the carry-over, not this
     year's income; 合计 is this year's income only where no carry-over is added in."""
     general = RULES["income_general_budget"].columns[0]
-    sources = [i for i, p in enumerate(view.columns) if view.kinds[i] == "amount" and re.search(general, p.split("/")[-1])]
+    sources = [i for i, p in enumerate(view.columns)
+               if view.kinds[i] == "amount" and any(re.search(general, part) for part in p.split("/"))]
     if not sources:
         return None
     row = view.total_row()
@@ -519,13 +640,13 @@ def _income_columns(view: TableView, out: Collector) -> bool | None:
         return False
     origin = f"table{view.index}"
     carry = _parent_col(view, _TOP["income_carryover"])
-    # any column of money brought forward (上年结转, 上年实户资金余额 …) with an amount: 合计 adds it in
-    brought = [i for i, p in enumerate(view.columns) if view.kinds[i] == "amount" and re.search(r"结转|结余|资金余额", p)]
-    carry_stated = any(row.numbers[i].value not in (None, Decimal(0)) for i in brought)
+    carry_stated = _brought_forward(view, row)
     this_year = _parent_col(view, r"^本年收入")
     total = this_year if this_year is not None else None if carry_stated else _parent_col(view, _TOP["income_total"])
     if total is not None:
         out.cell("income_total", view, row, total, origin)
+    if carry is None or row.numbers[carry].value is None:
+        carry = _parent_col(view, CARRYOVER_FALLBACK) if carry is None or row.numbers[carry].status == "blank" else carry
     if carry is not None:
         out.cell("income_carryover", view, row, carry, origin)
     for key in ("income_general_budget", "income_gov_fund", "income_other"):
@@ -567,29 +688,84 @@ def _three_public(view: TableView, out: Collector, doc_kind: str) -> None:
     cols = [i for i, p in enumerate(view.columns) if view.kinds[i] == "amount"]
     if doc_kind == "final_account" and any("决算" in view.columns[i] for i in cols):
         skip = r"预算数"
+    found = {}
     for key, pattern in specs:
         col = _first_col(view, pattern, exclude=skip)
         if col is not None:
+            found[key] = col
             out.cell(key, view, row, col, f"table{view.index}")
+    if not found:
+        _three_public_rows(view, out, specs)
+    for key in _blank_parts(row, found):
+        out.blank(key, view, row, found[key], f"table{view.index}")
 
 
-def _economic(view: TableView, out: Collector) -> None:
-    """经济分类 lines: by code or name in rows (with the first amount column), or by column headings."""
-    scope = "basic" if re.search(r"基本支出|商品和服务|机关运行|公用经费|工资福利", norm(view.title)) else "all"
+def _three_public_rows(view: TableView, out: Collector, specs: list[tuple[str, str]]) -> None:
+    """A “三公” table with its items as rows (项目 | 预算数): each item's line, and its 合计
+    for the 三公 total unless 会议费 or 培训费 lines are added in."""
+    col = next((i for i, k in enumerate(view.kinds) if k == "amount" and not view.excluded(i)), None)
+    if col is None:
+        return
+    origin = f"table{view.index}"
+    labels = [(row, norm(view.label_of(row))) for row in view.rows]
+    others = any(re.search(r"会议费|培训费", label) for _, label in labels)
+    for row, label in labels:
+        if _TOTAL.match(label):
+            if not others:
+                out.cell("three_public_total", view, row, col, origin)
+            continue
+        key = next((k for k, pattern in specs if k != "three_public_total" and re.search(pattern, label)), None)
+        if key:
+            out.cell(key, view, row, col, origin)
+
+
+def _blank_parts(row: Row, cols: dict[str, int]) -> list[str]:
+    """The 三公 items a table's row leaves blank where the printed items add up to its printed
+    三公 total without them: the row's own sum proves them zero. A cell blanked by a lost text
+    layer breaks the sum and stays unread."""
+    vehicle = ["three_public_vehicle_purchase", "three_public_vehicle_operation"]
+    members = ["three_public_overseas", "three_public_reception"]
+    members += vehicle if all(k in cols for k in vehicle) else [VEHICLE]
+    if "three_public_total" not in cols or not all(k in cols for k in members):
+        return []
+    numbers = {k: row.numbers[cols[k]] for k in [*members, "three_public_total"]}
+    total = numbers.pop("three_public_total")
+    blank = [k for k, n in numbers.items() if n.status == "blank"]
+    printed = [n.value for n in numbers.values() if n.status == "ok" and n.value is not None]
+    if total.status != "ok" or not blank or len(blank) + len(printed) != len(members):
+        return []
+    return blank if sum(printed, Decimal(0)) == total.value else []
+
+
+_INLINE_CODE = re.compile(r"^[\[【(（]?(\d{3,7})[\]】)）]?\s*[-－—]?\s*(\S.*)$")
+
+
+def _economic(view: TableView, out: Collector, scope: str | None = None) -> None:
+    """经济分类 lines: by code or name in rows (with the first amount column), or by column
+    headings. A 基本支出 (or 项目支出) table's line is only that part of the department's line."""
+    scope = scope or ("basic" if re.search(r"基本支出|商品和服务|机关运行|公用经费|工资福利", norm(view.title)) else "all")
     origin = f"table{view.index}"
     amount_cols = [i for i, k in enumerate(view.kinds) if k == "amount" and not view.excluded(i)]
     if not amount_cols:
         return
-    seen: set[str] = set()
-    for row in view.rows:
-        codes = [c for c in view.codes_of(row) if c]
-        label = norm(view.label_of(row))
+    if sum(1 for row in view.rows if UNIT_NAME.search(norm(view.label_of(row)))) > 1:
+        return  # the lines of several units one after another: none is the department's
+    found: dict[str, list[Row]] = {}
+    for line in view.rows:
+        codes = [c for c in view.codes_of(line) if c]
+        label = norm(view.label_of(line))
+        inline = _INLINE_CODE.match(label)
+        if inline and not codes:  # [30215]会议费: the code written in the label cell
+            codes, label = [inline.group(1)], inline.group(2)
         for key, (code, name) in ECON_LINES.items():
-            if key in seen:
-                continue
             if code in codes or (not codes and re.fullmatch(name, label)):
-                seen.add(key)
-                out.cell(key, view, row, amount_cols[0], origin, scope)
+                found.setdefault(key, []).append(line)
+    seen = set(found)
+    for key, rows in found.items():
+        # a line printed again further down is one unit's or one function's part (a table listing
+        # the department's units one after another): none of them is the department's line
+        if len(rows) == 1:
+            out.cell(key, view, rows[0], amount_cols[0], origin, scope)
     row = view.total_row()
     if row is None:
         return
@@ -635,6 +811,8 @@ def table_readings(views: list[TableView], doc_kind: str) -> tuple[Collector, li
         elif kind == "expenditure":
             row = view.total_row()
             for key in ("expenditure_total", "expenditure_basic", "expenditure_project", EXPENDITURE_OTHER):
+                if key == "expenditure_total" and row is not None and _brought_forward(view, row):
+                    continue  # spending by source of money, 上年结转 among them: its 合计 is 支出总计
                 col = _parent_col(view, _TOP[key])
                 if row is not None and col is not None:
                     out.cell(key, view, row, col, f"table{view.index}")
@@ -648,6 +826,7 @@ def table_readings(views: list[TableView], doc_kind: str) -> tuple[Collector, li
             ])
         elif kind == "project_list":
             _by_columns(view, out, [("expenditure_project", r"^(总计|资金总额|合计)$", "last")])
+            _economic(view, out, "project")
         elif kind == "procurement":
             _by_columns(view, out, [("procurement_total", RULES["procurement_total"].columns[0], "last")])
         elif kind == "staff":
@@ -702,14 +881,22 @@ _TOPICS = [
     ("basic", r"基本支出"),
     ("project", r"项目支出"),
     ("general_budget", r"一般公共预算|公共财政"),
+    ("summary", r"收支"),  # 收支预算总体情况, 财政拨款收支情况: states income and expenditure alike
     ("income", r"收入(预算|决算|情况)"),
     ("expenditure", r"支出(预算|决算|情况)"),
 ]
-_HEAD = re.compile(r"^\s*(?:(?P<l0>第[一二三四五六七八九十]+部分[:：、]?)|(?P<l1>[一二三四五六七八九十]+\s*[、.．])|(?P<l2>[（(]\s*[一二三四五六七八九十]+\s*[)）])|(?P<l3>\d+\s*[、.．](?!\d))|(?P<l4>[（(]\s*\d+\s*[)）]))\s*(?P<head>[^：:，,。；\n]{0,30})")
+_HEAD = re.compile(r"^\s*(?:(?P<l0>第[一二三四五六七八九十]+部分[:：、]?)|(?P<l1>[一二三四五六七八九十]+\s*[、.．])"
+                   r"|(?P<l2>[（(]\s*[一二三四五六七八九十]+\s*[)）])|(?P<l3>\d+\s*[、.．](?!\d))|(?P<l4>[（(]\s*\d+\s*[)）]))"
+                   r"\s*(?P<head>[^：:，,。；\n]{0,30})")
 
 _AMT = r"(?P<amt>[0-9０-９][0-9０-９,，.．\s]*?\s*(?:万元|元|万))"
-# between a label and its amount: no digits, no sentence end, and no 增加/减少/比/较/占 (a change, not the figure)
-_GAP = r"(?:(?!增|减|比|较|占)[^\d。；;\n]){0,%d}?"
+# between a label and its amount: no digits, no sentence end, no 增加/减少/比/较/占 (a change, not
+# the figure) and no 、及与 (会议费、培训费预算共…: the amount of a list of items, not of the first)
+# (a line break may stand between: a PDF's line wraps 预算总额 / 5514.93 万元)
+_GAP = r"(?:(?!增|减|比|较|占|、|及|与)[^\d。；;]){0,%d}?"
+# a label that ends a list of items (“三公”经费及会议费、培训费预算共…): the amount is the list's
+# not 3、培训费… (an enumerator) nor …45.00 万元、公务用车运行维护费… (the next pair)
+_LISTED = re.compile(r"(?<![\d一二三四五六七八九十元])[、及与]$")
 # a label restated with its year before the amount: 因公出国（境）费用。2026 年预算数 0.00 万元
 _YEAR_INFIX = r"(?:[。：:，,]?\s*(?P<yr>\d{4})\s*年度?\s*(?:预算数|决算数|预算|决算)?(?:为|是)?)?"
 # 会议费（款）is a 功能分类 line named like the expense, not the expense itself
@@ -720,6 +907,7 @@ for _rule in FIGURES:
     for _topic, _label, _gap in _rule.sentences:
         _SENTENCES.setdefault(_topic, []).append((_rule.key, _label, _gap))
 _SENTENCES["three_public"].append((VEHICLE, r"公务用车购置[及和]运行(?:维护)?费", 3))
+_SENTENCES["summary"] = _SENTENCES["income"] + _SENTENCES["expenditure"]
 for _topic in ("expenditure", "basic", "project"):
     _SENTENCES[_topic].append((EXPENDITURE_OTHER, r"单位预留机动经费(?:预算数)?(?:为)?", 3))
 # sections that define or compare rather than state this year's figures
@@ -752,10 +940,23 @@ def _other_year_or_kind(before: str, printed: str, doc_kind: str | None, fiscal_
         return True
     word = _OTHER_KIND_WORD.get(doc_kind or "")
     return bool(word and word.search(_BUDGET_NAMES.sub("", printed)))
-_HEADCOUNTS = [
-    ("staff_authorized", re.compile(r"编制(?:人数)?(?:为|共)?\s*(?P<n>\d+)\s*(?:人|名)")),
-    ("staff_actual", re.compile(r"实有(?:在职)?人数(?:为|共)?\s*(?P<n>\d+)\s*(?:人|名)")),
-]
+_HEADCOUNTS = [(r.key, re.compile(f"(?:{'|'.join(r.counts)})" + r"\s*(?P<n>\d+)\s*(?:人|名)(?!次)"))
+               for r in FIGURES if r.counts]
+
+
+_ANY_COUNT = re.compile("|".join(c for r in FIGURES for c in r.counts))
+
+
+def _department_count(text: str, m: re.Match) -> bool:
+    """Whether a count of people is the department's: not a breakdown (after 其中) and not in a
+    sentence whose first count names a unit (…服务保障中心编制人数8人，实有人员7人)."""
+    sentence_start = max(text.rfind(c, 0, m.start()) for c in "。；;\n") + 1
+    if COUNT_BREAKDOWN.search(text[sentence_start:m.start()]):
+        return False
+    first = _ANY_COUNT.search(text, sentence_start, m.end())
+    start = first.start() if first else m.start()
+    clause_start = max(text.rfind(c, 0, start) for c in "，,。；;\n") + 1
+    return not UNIT_NAME.search(text[clause_start:start].strip())
 
 
 def _sections(flow: Flow) -> list[tuple[str, int, int]]:
@@ -786,18 +987,53 @@ def _sections(flow: Flow) -> list[tuple[str, int, int]]:
     return [s for s in spans if s[2] > s[1]]
 
 
+# the department's whole money, all funds and any carry-over: 部门财务总收入, 部门预算总支出
+_DEPARTMENT_WHOLE = re.compile(r"(?:总收入|总支出|收入总计|支出总计)(?:预算)?(?:为|是)?\s*" + _AMT)
+
+
+def _department_wholes(text: str) -> set[Decimal]:
+    """The amounts the 说明 states for the department's whole income or spending."""
+    found = set()
+    for m in _DEPARTMENT_WHOLE.finditer(text):
+        clause_start = max(text.rfind(c, 0, m.start()) for c in "，,。；;\n") + 1
+        amount = find_amounts(m.group("amt"))
+        if _ONE_FUND_BEFORE.search(text[clause_start:m.start()].replace("部门", "")) or not amount:
+            continue
+        number = amount[0].number
+        if number.status == "ok" and number.value is not None:
+            found.add(to_yuan(number.value, number.unit or "元"))
+    return found
+
+
+def _fund_is_whole(sentence: str, wholes: frozenset[Decimal] | set[Decimal]) -> bool:
+    """Whether the fund a sentence breaks down (财政拨款安排支出80,778,193.86元，其中：…) holds all
+    of the department's money: its total is the department's whole, so its parts are the
+    department's parts."""
+    fund = _ONE_FUND_SENTENCE.search(sentence)
+    amount = re.search(_AMT, sentence[fund.start():]) if fund else None
+    numbers = find_amounts(amount.group("amt")) if amount else []
+    if not numbers or numbers[0].number.status != "ok" or numbers[0].number.value is None:
+        return False
+    return to_yuan(numbers[0].number.value, numbers[0].number.unit or "元") in wholes
+
+
 def _sentence_amount(segment: str, rx: re.Pattern, key: str, doc_kind: str | None,
-                     fiscal_year: int | None) -> re.Match | None:
+                     fiscal_year: int | None, wholes: frozenset[Decimal] | set[Decimal] = frozenset()) -> re.Match | None:
     """The first statement of a label's amount that is this year's, of this kind and of the
     whole department; a final account's sentence that names the budget first may go on to its 决算数."""
     for m in rx.finditer(segment):
         clause_start = max(segment.rfind(c, 0, m.start()) for c in "，,。；;\n") + 1
         if m.groupdict().get("yr") and fiscal_year and int(m.group("yr")) != fiscal_year:
             continue
-        sentence_start = max(segment.rfind(c, 0, m.start()) for c in "。；;\n") + 1
-        if key in _WHOLE_DEPARTMENT and (_ONE_FUND_BEFORE.search(segment[clause_start:m.start()])
-                                         or _ONE_FUND_SENTENCE.search(segment[sentence_start:m.start()])):
+        # a 其中 list runs on past semicolons: 财政拨款安排支出…，其中：基本支出…；项目支出…
+        sentence_start = max(segment.rfind(c, 0, m.start()) for c in "。\n") + 1
+        if key in _WHOLE_DEPARTMENT and (
+                _ONE_FUND_BEFORE.search(segment[clause_start:m.start()])
+                or (_ONE_FUND_SENTENCE.search(segment[sentence_start:m.start()])
+                    and not _fund_is_whole(segment[sentence_start:m.start()], wholes))):
             continue  # 一般公共预算基本支出, 财政拨款收入…，其中：本年收入: one fund's part, not the department's
+        if _LISTED.search(segment[clause_start:m.start()].rstrip()):
+            continue
         if not _other_year_or_kind(segment[clause_start:m.start()], m.group(0), doc_kind, fiscal_year):
             return m
         if doc_kind == "final_account":
@@ -811,12 +1047,13 @@ def _sentence_amount(segment: str, rx: re.Pattern, key: str, doc_kind: str | Non
 def text_readings(files: list[ExtractedFile], out: Collector, doc_kind: str | None = None, fiscal_year: int | None = None) -> None:
     """Readings from the 说明: each section's sentences for the figures that section states."""
     for flow in flows(files):
+        wholes = _department_wholes(flow.text)
         for topic, start, end in _sections(flow):
             segment = flow.text[start:end]
             forms = _SENTENCES.get(topic, []) + ([] if topic in _NOT_STATEMENTS else _SENTENCES.get("any", []))
             for key, label, gap in forms:
                 rx = re.compile(f"(?:{label})" + _YEAR_INFIX + (_GAP % gap) + _AMT)
-                m = _sentence_amount(segment, rx, key, doc_kind, fiscal_year)
+                m = _sentence_amount(segment, rx, key, doc_kind, fiscal_year, wholes)
                 if not m:
                     continue
                 amount = find_amounts(m.group("amt"))
@@ -835,7 +1072,7 @@ def text_readings(files: list[ExtractedFile], out: Collector, doc_kind: str | No
                 out.readings.append(Reading(key, to_yuan(number.value, unit), where, printed, "text", "text", tolerance(number, unit)))
         for key, hrx in _HEADCOUNTS:
             # several different counts are several units' (a 说明 that lists its sub-units): none is the department's
-            found = list(hrx.finditer(flow.text))
+            found = [hm for hm in hrx.finditer(flow.text) if _department_count(flow.text, hm)]
             if found and len({int(hm.group("n")) for hm in found}) == 1:
                 hm = found[0]
                 out.readings.append(Reading(key, int(hm.group("n")), flow.where(hm.start()), hm.group(0), "text", "text"))

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from parsers.catalogue import AUX_LABELS, CARRYOVER_INSIDE, FIGURE_KEYS, IDENTITIES, RULES, Identity, label
-from parsers.checks import reading_dict, value_str
+from parsers.checks import PART_SCOPES, reading_dict, value_str
 from parsers.figures import Collector, Reading, norm
 from parsers.model import ExtractedFile
 
@@ -150,6 +150,8 @@ def gaps(figures: dict, readings: list[Reading], rejected: list[Rejection], flag
             out[key] = "the document gives different values and none can be preferred (see flags)"
         elif any(r.reading.key == key for r in rejected):
             out[key] = "every reading was rejected: " + next(r.reason for r in rejected if r.reading.key == key)
+        elif any(r.key == key for r in readings) and all(r.scope in PART_SCOPES for r in readings if r.key == key):
+            out[key] = "only its 基本支出 and 项目支出 lines are printed, in separate tables; their sum is not stated"
         elif any(r.key == key for r in readings):
             out[key] = "its readings were left out (see flags)"
         elif rule.tables and not kinds_found & set(rule.tables):

@@ -6,6 +6,7 @@ itself, because boilerplate removal drops or flattens them.
 """
 from __future__ import annotations
 
+import copy
 import re
 
 import lxml.html
@@ -88,6 +89,27 @@ def _text_before(table, limit: int = 4, levels: int = 3) -> list[str]:
 _XML_DECLARATION = re.compile(r"^\ufeff?\s*<\?xml[^>]*\?>")
 
 
+# one character of Unicode's plane-15 private use area per text block, numbering it (see below)
+_BLOCK_MARK = 0xF0000
+_BLOCK_MARKS = re.compile("[\U000F0000-\U000FFFFD]")
+
+
+def _article_text(root: lxml.html.HtmlElement) -> str:
+    """The article's text by trafilatura, every paragraph kept even where its text repeats.
+
+    trafilatura drops a paragraph whose text appeared before on the page, even with
+    deduplication off: a 说明's body heading (三、预算单位收入情况) repeats its table of
+    contents, and without the heading the sentences under it lose their section. Each text
+    block is numbered with a private-use character before extraction and the marks removed
+    after, so no two blocks are alike."""
+    marked = copy.deepcopy(root)
+    for n, element in enumerate(e for e in marked.iter() if isinstance(e.tag, str) and e.text and e.text.strip()):
+        element.text = (element.text or "") + chr(_BLOCK_MARK + n % 0xFFFD)
+    body = trafilatura.extract(lxml.html.tostring(marked, encoding="unicode"), include_tables=False,
+                               favor_recall=True) or ""
+    return _BLOCK_MARKS.sub("", body)
+
+
 def read_html(name: str, data: bytes) -> ExtractedFile:
     result = ExtractedFile(name=name, format="html")
     # an XHTML page's <?xml … encoding="…"?> line: the text is already decoded, and lxml refuses
@@ -116,7 +138,7 @@ def read_html(name: str, data: bytes) -> ExtractedFile:
                      unit=common.pick_unit(above + [c for c in rows[0] if c]))
         item.header_rows = common.count_header_rows(rows)
         result.tables.append(item)
-    body = trafilatura.extract(text, include_tables=False, favor_recall=True) or ""
+    body = _article_text(root)
     if not body.strip():
         body = root.text_content()
     result.paragraphs = [Paragraph(line.strip(), where) for line in body.splitlines() if line.strip()]
