@@ -5,6 +5,9 @@ and attachments) but archives, judges and records nothing.
 """
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import scrapy
 
 from charsets import decode_html
@@ -21,10 +24,16 @@ class BareSpider(scrapy.Spider):
     custom_settings = {  # noqa: RUF012 - Scrapy's own attribute, read off the class
         "TELNETCONSOLE_ENABLED": False, "ROBOTSTXT_OBEY": True, "COOKIES_ENABLED": False}
 
-    def __init__(self, start_urls: str = "", **kwargs) -> None:
+    def __init__(self, start_urls: str = "", stats_file: str = "", **kwargs) -> None:
         super().__init__(**kwargs)
         self.start_urls = split_urls(start_urls)
         self.hosts = {host_key(u) for u in self.start_urls}
+        self.stats_file = stats_file
+
+    def closed(self, reason: str) -> None:
+        """Leave Scrapy's counters where bench/crawl.py reads them (it counts responses the same way for both)."""
+        if self.stats_file:
+            Path(self.stats_file).write_text(json.dumps(self.crawler.stats.get_stats(), default=str))
 
     def parse(self, response):
         if not looks_like_html(response):
