@@ -35,6 +35,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -58,8 +59,8 @@ class PeakRss:
 
     def __init__(self, procs: dict[str, subprocess.Popen]) -> None:
         self.procs = procs
-        self.peak_kb = {name: 0 for name in procs}
-        self.cpu_s = {name: 0.0 for name in procs}  # user + system, at the last sample
+        self.peak_kb = dict.fromkeys(procs, 0)
+        self.cpu_s = dict.fromkeys(procs, 0.0)  # user + system, at the last sample
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()
@@ -96,7 +97,7 @@ class QueueWatch:
         self.key = key
         self.keep = keep
         self.max_queued = 0
-        self.samples: dict[bytes, None] = {}
+        self.samples: dict[Any, None] = {}  # queued members, as redis answers them
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, daemon=True)
         self._thread.start()
@@ -168,13 +169,13 @@ def distributed_run(servers, starts: list[str], redis_url: str, data: Path, logs
     crawl = DistributedCrawl(redis_url, data, logs)
     watch = None
     try:
-        crawl.start_ingest("--no-process")
+        ingest = crawl.start_ingest("--no-process")
         for _ in range(workers):
             crawl.start_worker(*WORKER_SETTINGS)
         # count from when every process is up, as a team's long-running workers would be
         crawl.wait_until(lambda: server.scard("budgets:workers") >= workers and (data / "archive.db").exists(),
                          120, "the workers and the writer to start")
-        rss = PeakRss({**{f"worker{i}": w for i, w in enumerate(crawl.workers)}, "ingest": crawl.ingest})
+        rss = PeakRss({**{f"worker{i}": w for i, w in enumerate(crawl.workers)}, "ingest": ingest})
         if watch_queue:
             watch = QueueWatch(server, "budgets:requests")
         started = time.perf_counter()
@@ -204,6 +205,11 @@ def distributed_run(servers, starts: list[str], redis_url: str, data: Path, logs
 
 def used_memory(server: redis.Redis) -> int:
     return int(server.info("memory")["used_memory"])
+
+
+def key_memory(server: redis.Redis, key: str) -> int:
+    """MEMORY USAGE of one key, all of it sampled (0 for a key that is not there)."""
+    return server.memory_usage(key, samples=0) or 0
 
 
 def synthetic_urls(n: int, bases: list[str]) -> list[str]:
@@ -269,7 +275,7 @@ def measure_synthetic(server: redis.Redis, n: int, bases: list[str]) -> dict[str
         if i < 200:
             encoded += len(queue._encode_request(request))
     out["queue"] = (used_memory(server) - before) / n
-    out["queue_usage"] = server.memory_usage(keys.queue, samples=0) / n
+    out["queue_usage"] = key_memory(server, keys.queue) / n
     out["queue_encoded"] = encoded / min(n, 200)
 
     server.flushdb()
@@ -281,7 +287,7 @@ def measure_synthetic(server: redis.Redis, n: int, bases: list[str]) -> dict[str
             pipe.execute()
     pipe.execute()
     out["dupefilter"] = (used_memory(server) - before) / n
-    out["dupefilter_usage"] = server.memory_usage(keys.dupefilter, samples=0) / n
+    out["dupefilter_usage"] = key_memory(server, keys.dupefilter) / n
 
     server.flushdb()
     before = used_memory(server)
@@ -294,7 +300,7 @@ def measure_synthetic(server: redis.Redis, n: int, bases: list[str]) -> dict[str
             pipe.execute()
     pipe.execute()
     out["state"] = (used_memory(server) - before) / n
-    out["state_usage"] = server.memory_usage(keys.state, samples=0) / n
+    out["state_usage"] = key_memory(server, keys.state) / n
     out["state_json"] = length / n
     server.flushdb()
     return out
@@ -309,12 +315,12 @@ def measure_real(server: redis.Redis, watch: QueueWatch | None) -> dict[str, flo
     out: dict[str, float] = {}
     out["states"] = server.hlen(keys.state)
     if out["states"]:
-        out["state_usage"] = server.memory_usage(keys.state, samples=0) / out["states"]
+        out["state_usage"] = key_memory(server, keys.state) / out["states"]
         values = [v for _, v in server.hscan_iter(keys.state, count=1000)]
         out["state_json"] = sum(len(v) for v in values) / len(values)
     out["fingerprints"] = server.scard(keys.dupefilter)
     if out["fingerprints"]:
-        out["dupefilter_usage"] = server.memory_usage(keys.dupefilter, samples=0) / out["fingerprints"]
+        out["dupefilter_usage"] = key_memory(server, keys.dupefilter) / out["fingerprints"]
     if watch is not None and watch.samples:
         members = list(watch.samples)
         out["queue_max"] = watch.max_queued
@@ -325,7 +331,7 @@ def measure_real(server: redis.Redis, watch: QueueWatch | None) -> dict[str, flo
         before = used_memory(server)
         server.zadd(scratch, {m: -i % 7 for i, m in enumerate(members)})
         out["queue"] = (used_memory(server) - before) / len(members)
-        out["queue_usage"] = server.memory_usage(scratch, samples=0) / len(members)
+        out["queue_usage"] = key_memory(server, scratch) / len(members)
         server.delete(scratch)
     return out
 
@@ -340,9 +346,9 @@ def main() -> None:
     redis_url, stop_redis = start_redis()
     server = redis.Redis.from_url(redis_url)
     try:
-        with tempfile.TemporaryDirectory(prefix="bench-distributed-") as tmp, \
+        with tempfile.TemporaryDirectory(prefix="bench-distributed-") as tmp_name, \
                 serve_portals(build_portals(scale=args.scale)) as servers:
-            tmp = Path(tmp)
+            tmp = Path(tmp_name)
             starts = [u for s in servers for u in s.manifest().start_urls]
             print(f"portals: {', '.join(starts)} (scale {args.scale}); redis {redis_url}", flush=True)
             runs = []

@@ -68,8 +68,8 @@ class Ingest:
         # parses and indexes what is new (and at a crawl's end runs the saved searches); returns a report
         self.process = process
         self.warc_every = warc_every
-        self.archive: Archive | None = None
-        self._lock = None
+        self._archive: Archive | None = None
+        self._lock: WriterLock | None = None
         self._runs: dict[int, int] = {}
         self._regions: dict[int, dict[str, dict]] = {}
         self._counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -82,7 +82,7 @@ class Ingest:
     def open(self) -> None:
         """Take the data directory (one writer), recover from a killed writer, publish URL states."""
         self._lock = WriterLock(self.data_dir, "budgets ingest").acquire()
-        self.archive = Archive(self.data_dir)
+        self._archive = Archive(self.data_dir)
         self.archive.warc.recover()
         # a worker may be writing a blob right now: only temporary files left long ago are debris
         self.archive.blobs.remove_partial_writes(older_than=3600)
@@ -113,10 +113,16 @@ class Ingest:
             pipe.execute()
         return published
 
+    @property
+    def archive(self) -> Archive:
+        """The archive, open between `open()` and `close()`."""
+        assert self._archive is not None, "the writer is not open"
+        return self._archive
+
     def close(self) -> None:
-        if self.archive is not None:
+        if self._archive is not None:
             self.checkpoint()
-            self.archive.close()
+            self._archive.close()
         if self._lock is not None:
             self._lock.release()
 
@@ -277,6 +283,8 @@ class Ingest:
     def _process(self, crawl_ended: bool) -> str:
         """Parse and index; a failure (the search server down, say) is reported, and the archive
         is complete all the same: `budgets reparse` / `budgets index` catch up later."""
+        if self.process is None:  # the callers ask first
+            return ""
         try:
             return self.process(crawl_ended)
         except Exception as exc:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from archive import Archive
+from archive.readonly import ReadOnlyArchive
 from archive.parse_status import input_fingerprint
 from budgets.parse_job import DocumentJob, DocumentResult, read_inputs
 from budgets.parse_pool import ParsePool, default_jobs
@@ -38,12 +39,17 @@ class ProcessReport:
     indexed: int = 0
 
 
-def _page_sha(archive: Archive, url: str) -> str | None:
+# what reading a document's archived inputs needs: the database and the blob store, opened
+# for writing or (`budgets verify --deep`) read-only
+Readable = Archive | ReadOnlyArchive
+
+
+def _page_sha(archive: Readable, url: str) -> str | None:
     state = archive.db.url_state(url)
     return state["sha256"] if state else None
 
 
-def _file_name(archive: Archive, f: dict) -> str:
+def _file_name(archive: Readable, f: dict) -> str:
     """The name a file was served under, read from its archived fetch as the crawl reads it: an
     archive resumed before that was fixed holds a mis-decoded name (mojibake) in document_files."""
     row = archive.db.db.execute("select headers from fetches where url = ? and sha256 = ? and headers is not null "
@@ -52,7 +58,7 @@ def _file_name(archive: Archive, f: dict) -> str:
     return served or f["filename"] or f["url"].rsplit("/", 1)[-1] or f["sha256"][:12]
 
 
-def document_job(archive: Archive, doc: dict, files: list[dict], fingerprint: str) -> DocumentJob:
+def document_job(archive: Readable, doc: dict, files: list[dict], fingerprint: str) -> DocumentJob:
     """What parsing `doc` reads (`doc` with its `page_sha256`): the archived page and the files
     whose bytes are in the blob store, under the names they were served with."""
     context = Context(title=doc["title"], detail_url=doc["detail_url"], article_text=doc["text"],
@@ -64,14 +70,14 @@ def document_job(archive: Archive, doc: dict, files: list[dict], fingerprint: st
                        page_sha256=page_sha, files=inputs, context=context)
 
 
-def extract_document(archive: Archive, doc: dict, files: list[dict]) -> tuple[list[ExtractedFile], Context]:
+def extract_document(archive: Readable, doc: dict, files: list[dict]) -> tuple[list[ExtractedFile], Context]:
     """Read a document's archived page and files into ExtractedFiles, one file at a time in the
     process's shared worker (for callers that parse in-process, such as `verify --deep`)."""
     job = document_job(archive, {**doc, "page_sha256": _page_sha(archive, doc["detail_url"])}, files, "")
     return read_inputs(shared_reader(), archive.blobs, job)
 
 
-def missing_inputs(archive: Archive, doc: dict, files: list[dict]) -> dict[str, str]:
+def missing_inputs(archive: Readable, doc: dict, files: list[dict]) -> dict[str, str]:
     """The document's archived page and files whose bytes are not in the blob store, with why."""
     named = [("article.html", doc.get("page_sha256")), *((f["url"], f["sha256"]) for f in files)]
     return {name: f"archived bytes {sha} are missing from blobs/ (`budgets verify --repair` restores them)"

@@ -10,6 +10,7 @@ as recognised; repairing misread digits needs the table sums, which extraction k
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -142,7 +143,7 @@ def ruling(image, text_height: float) -> Grid:
     return Grid(xs, ys, vertical, horizontal)
 
 
-def _index(bounds: list[float], value: float) -> int | None:
+def _index(bounds: Sequence[float], value: float) -> int | None:
     for i in range(len(bounds) - 1):
         if bounds[i] <= value < bounds[i + 1]:
             return i
@@ -191,14 +192,16 @@ def unruled(boxes: list[Box]) -> OcrContent:
         return OcrContent([], _lines(boxes), [])
     first, last = multi[0], multi[-1]
     body = rows[first : last + 1]
-    bounds = [float("-inf")] + _separators(body) + [float("inf")]
+    bounds = [float("-inf"), *_separators(body), float("inf")]
     if len(bounds) < 3:
         return OcrContent([], _lines(boxes), [])
     table = []
     for row in body:
-        cells = [[] for _ in range(len(bounds) - 1)]
+        cells: list[list[str]] = [[] for _ in range(len(bounds) - 1)]
         for box in row:
-            cells[_index(bounds, (box.x0 + box.x1) / 2)].append(box.text)
+            col = _index(bounds, (box.x0 + box.x1) / 2)
+            assert col is not None  # the bounds run from -inf to inf
+            cells[col].append(box.text)
         table.append(["".join(c) for c in cells])
     above = [" ".join(b.text for b in row) for row in rows[:first]]
     below = [" ".join(b.text for b in row) for row in rows[last + 1 :]]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import logging
 import re
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pdfplumber
@@ -24,6 +25,9 @@ from pdfplumber.utils.exceptions import PdfminerException
 
 from parsers.model import ExtractedFile, Paragraph, Table, Where
 from parsers.readers import common, ocr, pdfpage
+
+if TYPE_CHECKING:
+    import pypdfium2  # imported where a page is first rendered
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +146,7 @@ def upright_page(page):
     turn = 90 if downward >= len(sideways) / 2 else 270
     width, height = float(page.width), float(page.height)
     turned = page.filter(lambda _: True)
-    turned._objects = {  # noqa: SLF001 (pdfplumber has no public way to set a derived page's objects)
+    turned._objects = {  # pdfplumber has no public way to set a derived page's objects
         kind: [_turn(o, turn, width, height) for o in objects] for kind, objects in page.objects.items()
     }
     turned.bbox = (0, 0, height, width)
@@ -184,7 +188,7 @@ class PdfReader:
         self.data = data
         self.result = ExtractedFile(name=name, format="pdf")
         self.ocr_pages = 0
-        self._renderer = None
+        self._renderer: pypdfium2.PdfDocument | None = None  # opened when a page is first rendered
         self._rendered: tuple[tuple[int, int], object] | None = None  # last page image, reused for its pictures
         self._tail_page = 0  # the page the last table's last rows were read from
 
@@ -264,9 +268,9 @@ class PdfReader:
                         tables.append((table, above if start == 0 else []))
                 previous_bottom = obj.bbox[3]
             else:
-                table = self._ocr_picture(number, page, obj, turn)
-                if table is not None:
-                    tables.append((table, above))
+                picture = self._ocr_picture(number, page, obj, turn)
+                if picture is not None:
+                    tables.append((picture, above))
                 previous_bottom = obj[3]
         self._add_tables(tables)
         self.result.paragraphs.extend(Paragraph(line, Where(self.name, page=number)) for line in dict.fromkeys(framed))
