@@ -43,6 +43,7 @@ sys.path.insert(0, str(REPO))
 import redis  # noqa: E402
 
 from bench.crawl import FAST, run  # noqa: E402
+from bench.portal_processes import Served  # noqa: E402
 from tests.distributedrun import WORKER_FAST, DistributedCrawl  # noqa: E402
 from tests.portals import build_portals, serve_portals  # noqa: E402
 from tests.services import start_redis  # noqa: E402
@@ -154,8 +155,10 @@ def reset(servers) -> None:
 
 def single_run(servers, starts: list[str], data: Path) -> dict:
     reset(servers)
-    seconds, rss = run([sys.executable, "-m", "budgets.cli", "crawl", *starts, "--no-process",
-                        "--data", str(data), *FAST])
+    in_process = Served(starts, pids=[], rendered_bytes=0, render_seconds=0.0)  # the portals serve from here
+    measured = run([sys.executable, "-m", "budgets.cli", "crawl", *starts, "--no-process",
+                    "--data", str(data), *FAST], in_process)
+    seconds, rss = measured.wall, measured.rss_mb
     return {"name": "single process", "seconds": seconds, "requests": server_requests(servers),
             "max_active": max_active(servers),
             **archive_counts(data), "rss_worker": rss, "rss_ingest": None}

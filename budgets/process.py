@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from archive import Archive
-from archive.readonly import ReadOnlyArchive
 from archive.parse_status import input_fingerprint
+from archive.readonly import ReadOnlyArchive
 from budgets.parse_job import DocumentJob, DocumentResult, read_inputs
 from budgets.parse_pool import ParsePool, default_jobs
 from budgets.progress import Progress
