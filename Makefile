@@ -35,7 +35,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-test: install system-deps meilisearch
+test: install system-deps meilisearch lint
 	MEILISEARCH_BIN=$(CURDIR)/$(MEILI_DIR)/meilisearch $(BIN)/pytest -q
 
 bench: install
