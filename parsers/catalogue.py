@@ -281,6 +281,13 @@ COUNT_BREAKDOWN = re.compile(r"其中")
 # the name of an organisation ends with what it is (…局, …服务保障中心, …执法监察支队)
 UNIT_NAME = re.compile(r"(中心|站|所|院|队|馆|校|社|会|局|委|办|处|室|厅|园|台|场)$")
 
+# A 说明 that says the department has none of a kind of money states that figure: zero. The
+# disclosure rules make a department without 政府性基金 say so (and publish the table empty):
+# 本部门无当年政府性基金预算收支, …无政府性基金收入. (无…安排的支出 speaks of spending only.)
+NONE_STATEMENTS = {
+    "income_gov_fund": r"(?:无|没有)(?:当年)?政府性基金(?:预算)?(?:财政)?(?:拨款)?(?:收入|收支)",
+}
+
 # Money brought forward under another name, the carry-over where the 上年结转 line prints nothing:
 # Xi'an's 上年实户资金余额 (last year's balance in the unit's own accounts, spent this year; 本年支出
 # exceeds 本年收入 by exactly it).

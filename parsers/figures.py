@@ -24,6 +24,7 @@ from parsers.catalogue import (
     EXPENDITURE_OTHER,
     FIGURES,
     HEADCOUNT_KEYS,
+    NONE_STATEMENTS,
     PART_TITLE,
     RULES,
     TABLE_KINDS,
@@ -913,7 +914,8 @@ for _topic in ("expenditure", "basic", "project"):
 # sections that define or compare rather than state this year's figures
 _NOT_STATEMENTS = {"glossary", "change", "performance"}
 # words just before a label that make its amount another year's or a comparison: 比上年…, 较2025年…
-_COMPARISON = re.compile(r"(比|较|上年|去年|同比|上一年)[^，,。；;\n]{0,8}$")
+# (增加基本支出844.15万元: a label right after 增加/减少 names the change, not the figure)
+_COMPARISON = re.compile(r"(比|较|上年|去年|同比|上一年)[^，,。；;\n]{0,8}$|(增加|减少|增长|下降|降低|提高|压减|压缩)$")
 _YEAR_BEFORE = re.compile(r"(\d{4})年度?[^，,。；;\n\d]{0,3}$")
 # a final account's figures are 决算数; a 预算 amount in its 说明 is the budget it is compared
 # with (and a 决算 amount in a budget's is last year's). Names of budgets are no such word.
@@ -1070,6 +1072,13 @@ def text_readings(files: list[ExtractedFile], out: Collector, doc_kind: str | No
                     continue
                 unit = number.unit or "元"
                 out.readings.append(Reading(key, to_yuan(number.value, unit), where, printed, "text", "text", tolerance(number, unit)))
+        for topic, start, end in _sections(flow):
+            if topic == "glossary":
+                continue
+            for key, pattern in NONE_STATEMENTS.items():
+                for nm in re.finditer(pattern, flow.text[start:end]):
+                    out.readings.append(Reading(key, Decimal("0.00"), flow.where(start + nm.start()), nm.group(0), "text", "text"))
+                    break
         for key, hrx in _HEADCOUNTS:
             # several different counts are several units' (a 说明 that lists its sub-units): none is the department's
             found = [hm for hm in hrx.finditer(flow.text) if _department_count(flow.text, hm)]

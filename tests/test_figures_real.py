@@ -19,7 +19,7 @@ from tests.realgold import REAL, documents, gold_of, parsed, score
 DOCS = documents()
 KNOWN = json.loads((REAL / "known_gaps.json").read_text(encoding="utf-8"))
 # share of the stated figures found over the whole set; raise it as the rules improve
-FOUND_FLOOR = 0.94
+FOUND_FLOOR = 0.95
 
 
 def test_the_set_is_what_the_issue_asks():

@@ -161,3 +161,18 @@ def test_one_funds_parts_are_the_departments_only_when_the_fund_is_all_its_money
     assert figures["expenditure_total"] == "8000000.00"
     figures = spending("700.00")  # other money besides: these are the appropriations' parts only
     assert "expenditure_basic" not in figures and "expenditure_project" not in figures
+
+
+def test_a_department_that_says_it_has_no_government_fund_money():
+    headings = ("一、收入预算情况说明", "二、支出预算情况说明", "四、政府性基金预算支出情况")
+    figures = _parse([], (*headings, "本部门无当年政府性基金预算收支，并已公开空表。"))["figures"]
+    assert figures["income_gov_fund"] == "0.00"
+    # spending only: it says nothing of the income
+    figures = _parse([], (*headings, "本部门2026年没有使用政府性基金预算拨款安排的支出。"))["figures"]
+    assert "income_gov_fund" not in figures
+
+
+def test_a_label_after_an_increase_names_the_change():
+    text = ("一、收支预算总体情况", "本部门2026年度收入、支出预算总计13649.07万元，主要原因是政策性增资，增加基本支出844.15万元。",
+            "二、支出预算情况", "基本支出预算数为7666.68万元。")
+    assert _parse([], text)["figures"]["expenditure_basic"] == "76666800.00"
