@@ -2,7 +2,10 @@
 
 Writes are atomic (temporary file, fsync, rename) so a crawl killed mid-write never
 leaves a truncated blob under a real name, and a second write of the same bytes is a
-no-op, which makes the store safe to share between workers.
+no-op, which makes the store safe to share between workers. A crawl that commits its rows
+in batches stages its blobs instead (`staging`): written to temporary files at once, then
+fsynced and renamed together by `sync_staged` just before the batch's rows are committed,
+so no row ever names a blob that is not whole under its real name.
 """
 from __future__ import annotations
 
@@ -22,6 +25,9 @@ class BlobStore:
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
+        self.staging = False
+        self._staged: dict[str, Path] = {}  # sha256 -> its temporary file, not yet fsynced nor renamed
+        self._made_dirs: set[Path] = set()
 
     def path(self, sha256: str) -> Path:
         return self.root / sha256[:2] / sha256[2:4] / sha256
@@ -30,29 +36,56 @@ class BlobStore:
         return f"{self.root.name}/{sha256[:2]}/{sha256[2:4]}/{sha256}"
 
     def exists(self, sha256: str) -> bool:
-        return self.path(sha256).is_file()
+        return sha256 in self._staged or self.path(sha256).is_file()
 
     def put(self, data: bytes) -> str:
         """Store `data` and return its sha256; storing known bytes again writes nothing."""
         digest = sha256_hex(data)
         target = self.path(digest)
-        if target.is_file() and target.stat().st_size == len(data):
+        if digest in self._staged or (target.is_file() and target.stat().st_size == len(data)):
             return digest
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        fd, tmp = self._temporary(target.parent)
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, target)
+                if not self.staging:
+                    fh.flush()
+                    os.fsync(fh.fileno())
+            if self.staging:
+                self._staged[digest] = Path(tmp)
+            else:
+                os.replace(tmp, target)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
         return digest
 
+    def sync_staged(self) -> None:
+        """Make the staged blobs durable under their real names: every fsync first, then the renames."""
+        for tmp in self._staged.values():
+            fd = os.open(tmp, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        for digest in list(self._staged):
+            os.replace(self._staged[digest], self.path(digest))
+            del self._staged[digest]
+
+    def _temporary(self, folder: Path) -> tuple[int, str]:
+        """A new temporary file in `folder`, made first if needed (checked once per folder, not per blob)."""
+        if folder not in self._made_dirs:
+            folder.mkdir(parents=True, exist_ok=True)
+            self._made_dirs.add(folder)
+        try:
+            return tempfile.mkstemp(dir=folder, prefix=".tmp-")
+        except FileNotFoundError:  # removed since
+            folder.mkdir(parents=True, exist_ok=True)
+            return tempfile.mkstemp(dir=folder, prefix=".tmp-")
+
     def get(self, sha256: str) -> bytes:
-        return self.path(sha256).read_bytes()
+        staged = self._staged.get(sha256)
+        return (staged or self.path(sha256)).read_bytes()
 
     def verify(self, sha256: str) -> bool:
         """True when the stored bytes still hash to their name."""

@@ -1,15 +1,17 @@
 """The archive database: what was fetched, what it was judged to be, what documents it holds.
 
-SQLite through sqlite-utils, in WAL mode, committed after every fetch so that a process
-killed at any moment loses at most the response it was handling. Paths stored here are
-relative to the data directory, so the directory can be moved.
+SQLite through sqlite-utils, in WAL mode. Each write is one transaction (a savepoint inside
+a larger one), committed at once, or, while a crawl holds commits (`hold_commits`), with
+the others of its batch at the next `flush`: a process killed at any moment loses at most
+the writes since the last commit, a prefix of them kept, never part of one. Paths stored
+here are relative to the data directory, so the directory can be moved.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -126,6 +128,7 @@ class ArchiveDB:
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA foreign_keys=ON")
         self.db = sqlite_utils.Database(conn)
+        self._held: Callable[[], None] | None = None  # while commits are held: what must be durable first
         self._ensure_schema()
 
     def _ensure_schema(self) -> None:
@@ -150,18 +153,41 @@ class ArchiveDB:
     # writes commit as they go, which would split a fetch's rows across a kill -9.
     @contextmanager
     def tx(self):
-        """One transaction; inside another (the ingest writer's batch), part of that one."""
+        """One transaction; inside another (the ingest writer's batch, a crawl's held batch), a
+        savepoint of it, so a write that fails leaves none of its rows in the batch."""
         conn = self.db.conn
-        if conn.in_transaction:
-            yield conn
-            return
-        conn.execute("BEGIN IMMEDIATE")
+        outer = not conn.in_transaction
+        if outer:
+            conn.execute("BEGIN IMMEDIATE")
+        conn.execute("SAVEPOINT tx")
         try:
             yield conn
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:  # SQLite may have rolled it all back already (a full disk)
+                conn.execute("ROLLBACK TO tx")
+                conn.execute("RELEASE tx")
+                if outer and self._held is None:
+                    conn.execute("ROLLBACK")
             raise
-        conn.execute("COMMIT")
+        conn.execute("RELEASE tx")
+        if outer and self._held is None:
+            conn.execute("COMMIT")
+
+    def hold_commits(self, before_commit: Callable[[], None]) -> None:
+        """Keep the writes from here on in one open transaction until `flush`, which first calls
+        `before_commit` (the crawl syncs the blobs the rows name)."""
+        self._held = before_commit
+
+    def flush(self) -> None:
+        """Commit the held writes (their `before_commit` first); a no-op with nothing held."""
+        if self._held is not None and self.db.conn.in_transaction:
+            self._held()
+            self.db.conn.execute("COMMIT")
+
+    def release_commits(self) -> None:
+        """Commit what is held and commit each write at once again."""
+        self.flush()
+        self._held = None
 
     def insert_row(self, table: str, row: dict, on_conflict: str = "") -> int:
         cols = ", ".join(f"[{c}]" for c in row)

@@ -96,6 +96,7 @@ class WarcSpool:
 
     def checkpoint(self) -> int:
         """Write all pending fetches with a body to one new WARC file; return how many."""
+        self.db.flush()  # a crawl's held writes first, so the file holds committed fetches only
         pending = self.db.query(
             "select id, url, status, headers, sha256, fetched_at from fetches "
             "where sha256 is not null and warc_file is null order by id")
@@ -126,6 +127,7 @@ class WarcSpool:
                 conn.execute(
                     "update blobs set warc_record_id = ?, warc_date = ?, warc_uri = ? where sha256 = ? and warc_record_id is null",
                     [rid, date, uri, sha])
+        self.db.flush()  # the marks committed before the file takes its name: never a record written twice
         os.replace(tmp, final)
         return len(pending)
 

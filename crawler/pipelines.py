@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from scrapy import signals
 
+from crawler.batching import BatchedCommits
 from crawler.items import AttachmentResult, DocumentItem, PageGoneItem, PageItem
 from crawler.session import CrawlSession
 from crawler.sessions import built_session
@@ -114,12 +115,17 @@ class ArchivePipeline:
     def __init__(self, crawler) -> None:
         self.crawler = crawler
         self._writer: ArchiveWriter | None = None
+        self._batches = BatchedCommits(crawler)
 
     @classmethod
     def from_crawler(cls, crawler):
         pipeline = cls(crawler)
+        crawler.signals.connect(pipeline.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
+
+    def spider_opened(self, spider) -> None:
+        self._batches.start()
 
     def process_item(self, item):
         if self._writer is None:
@@ -132,6 +138,7 @@ class ArchivePipeline:
 
     def spider_closed(self, spider, reason: str) -> None:
         """End the run; a crawl stopped by SIGINT or SIGTERM ("shutdown") is left to be resumed."""
+        self._batches.stop()
         session = built_session(self.crawler)
         if isinstance(session, CrawlSession):
             session.close(self.crawler.stats.get_stats(), stopped=reason == "shutdown")
