@@ -3,9 +3,10 @@
 Writes are atomic (temporary file, fsync, rename) so a crawl killed mid-write never
 leaves a truncated blob under a real name, and a second write of the same bytes is a
 no-op, which makes the store safe to share between workers. A crawl that commits its rows
-in batches stages its blobs instead (`staging`): written to temporary files at once, then
-fsynced and renamed together by `sync_staged` just before the batch's rows are committed,
-so no row ever names a blob that is not whole under its real name.
+in batches stages its blobs instead (`staging`): written to temporary files at once and
+fsynced by a background thread meanwhile, then renamed together by `sync_staged` once every
+fsync is done, just before the batch's rows are committed, so no row ever names a blob that
+is not whole under its real name.
 """
 from __future__ import annotations
 
@@ -13,7 +14,16 @@ import hashlib
 import os
 import tempfile
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def sha256_hex(data: bytes) -> str:
@@ -26,7 +36,9 @@ class BlobStore:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self.staging = False
-        self._staged: dict[str, Path] = {}  # sha256 -> its temporary file, not yet fsynced nor renamed
+        # sha256 -> its temporary file, its bytes (written again should the fsync fail) and the fsync
+        self._staged: dict[str, tuple[Path, bytes, Future[None]]] = {}
+        self._syncer: ThreadPoolExecutor | None = None
         self._made_dirs: set[Path] = set()
 
     def path(self, sha256: str) -> Path:
@@ -52,7 +64,8 @@ class BlobStore:
                     fh.flush()
                     os.fsync(fh.fileno())
             if self.staging:
-                self._staged[digest] = Path(tmp)
+                self._syncer = self._syncer or ThreadPoolExecutor(1, thread_name_prefix="blob-fsync")
+                self._staged[digest] = (Path(tmp), data, self._syncer.submit(_fsync, Path(tmp)))
             else:
                 os.replace(tmp, target)
         except BaseException:
@@ -61,16 +74,26 @@ class BlobStore:
         return digest
 
     def sync_staged(self) -> None:
-        """Make the staged blobs durable under their real names: every fsync first, then the renames."""
-        for tmp in self._staged.values():
-            fd = os.open(tmp, os.O_RDONLY)
+        """Make the staged blobs durable under their real names, each renamed once its fsync is done.
+        A failed fsync may have dropped the written pages: the bytes are written and fsynced again."""
+        for digest, (tmp, data, synced) in list(self._staged.items()):
             try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-        for digest in list(self._staged):
-            os.replace(self._staged[digest], self.path(digest))
+                synced.result()
+            except OSError:
+                with tmp.open("wb") as fh:
+                    fh.write(data)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+            os.replace(tmp, self.path(digest))
             del self._staged[digest]
+
+    def stop_staging(self) -> None:
+        """Sync what is staged and write each blob durably at once again."""
+        self.sync_staged()
+        self.staging = False
+        if self._syncer is not None:
+            self._syncer.shutdown()
+            self._syncer = None
 
     def _temporary(self, folder: Path) -> tuple[int, str]:
         """A new temporary file in `folder`, made first if needed (checked once per folder, not per blob)."""
@@ -85,7 +108,7 @@ class BlobStore:
 
     def get(self, sha256: str) -> bytes:
         staged = self._staged.get(sha256)
-        return (staged or self.path(sha256)).read_bytes()
+        return staged[1] if staged else self.path(sha256).read_bytes()
 
     def verify(self, sha256: str) -> bool:
         """True when the stored bytes still hash to their name."""

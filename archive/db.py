@@ -129,6 +129,7 @@ class ArchiveDB:
         conn.execute("PRAGMA foreign_keys=ON")
         self.db = sqlite_utils.Database(conn)
         self._held: Callable[[], None] | None = None  # while commits are held: what must be durable first
+        self._committed_fetch = 0  # while commits are held: the last fetch id committed
         self._ensure_schema()
 
     def _ensure_schema(self) -> None:
@@ -176,13 +177,23 @@ class ArchiveDB:
     def hold_commits(self, before_commit: Callable[[], None]) -> None:
         """Keep the writes from here on in one open transaction until `flush`, which first calls
         `before_commit` (the crawl syncs the blobs the rows name)."""
+        self._committed_fetch = self._last_fetch()
         self._held = before_commit
 
     def flush(self) -> None:
         """Commit the held writes (their `before_commit` first); a no-op with nothing held."""
         if self._held is not None and self.db.conn.in_transaction:
             self._held()
+            last = self._last_fetch()
             self.db.conn.execute("COMMIT")
+            self._committed_fetch = last
+
+    def committed_fetch(self) -> int | None:
+        """While commits are held, the last fetch id committed (later ones may yet be lost); else None."""
+        return self._committed_fetch if self._held is not None else None
+
+    def _last_fetch(self) -> int:
+        return self.db.conn.execute("select coalesce(max(id), 0) from fetches").fetchone()[0]
 
     def release_commits(self) -> None:
         """Commit what is held and commit each write at once again."""

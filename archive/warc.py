@@ -95,11 +95,15 @@ class WarcSpool:
                         "where warc_record_id not in (select warc_record_id from fetches where warc_record_id is not null)")
 
     def checkpoint(self) -> int:
-        """Write all pending fetches with a body to one new WARC file; return how many."""
-        self.db.flush()  # a crawl's held writes first, so the file holds committed fetches only
+        """Write all pending fetches with a body to one new WARC file; return how many.
+
+        While a crawl holds its commits, only the fetches committed so far: those held are
+        written by a later checkpoint, as they would have been had they come a moment later."""
+        last = self.db.committed_fetch()
         pending = self.db.query(
             "select id, url, status, headers, sha256, fetched_at from fetches "
-            "where sha256 is not null and warc_file is null order by id")
+            "where sha256 is not null and warc_file is null and id <= ? order by id",
+            [last if last is not None else 2**62])
         # a body lost from the blob store cannot be written; it stays pending (`budgets verify` reports it)
         pending = [row for row in pending if self.blobs.exists(row["sha256"])]
         if not pending:

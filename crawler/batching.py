@@ -2,8 +2,9 @@
 
 Per response a crawl wrote a blob (with its own fsync) and committed several transactions
 (fetch, page, decision, document, URL role). Here, once the crawl's session exists, its
-blobs are staged and its writes held in one transaction; every `BUDGETS_COMMIT_EVERY`
-seconds the staged blobs are fsynced and renamed, then the transaction is committed (see
+blobs are staged (fsynced by a background thread meanwhile) and its writes held in one
+transaction; every `BUDGETS_COMMIT_EVERY` seconds the staged blobs, once their fsyncs are
+done, are renamed, then the transaction is committed (see
 `archive.db.ArchiveDB.hold_commits`, `archive.blobs.BlobStore.sync_staged`). A crawl killed
 with kill -9 loses only the responses since the last commit, whole: no row of them and no
 blob under its real name is left, the resumed run fetches them again, and everything
@@ -53,4 +54,4 @@ class BatchedCommits:
             self._loop.stop()
         if self.session is not None:
             self.session.db.release_commits()
-            self.session.blobs.staging = False
+            self.session.blobs.stop_staging()
