@@ -17,13 +17,11 @@ import sqlite3
 
 from twisted.internet import task
 
+from crawler import settings as defaults
 from crawler.session import CrawlSession
 from crawler.sessions import built_session
 
 logger = logging.getLogger(__name__)
-
-COMMIT_EVERY = 0.5  # seconds: at most this much of a crawl is refetched after kill -9
-
 
 class BatchedCommits:
     def __init__(self, crawler) -> None:
@@ -32,7 +30,8 @@ class BatchedCommits:
         self._loop = task.LoopingCall(self.tick)
 
     def start(self) -> None:
-        self._loop.start(self.crawler.settings.getfloat("BUDGETS_COMMIT_EVERY", COMMIT_EVERY), now=False)
+        every = self.crawler.settings.getfloat("BUDGETS_COMMIT_EVERY", defaults.BUDGETS_COMMIT_EVERY)
+        self._loop.start(every, now=False)
 
     def tick(self) -> None:
         """Hold the session's writes once it exists; after that, commit what each interval held."""

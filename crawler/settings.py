@@ -113,6 +113,9 @@ BUDGETS_EXCLUDE: dict = {}
 BUDGETS_REVALIDATE_AFTER = 7 * 86400
 # Fetches between two WARC checkpoints.
 BUDGETS_WARC_EVERY = 200
+# Seconds between two commits of the crawl's writes (crawler/batching.py): at most this much
+# of a crawl is fetched again after kill -9.
+BUDGETS_COMMIT_EVERY = 0.5
 # Private, loopback and link-local addresses: "auto" (allowed only when a start URL is one),
 # "never", or a comma-separated list of host:port allowed and no other.
 BUDGETS_ALLOW_PRIVATE = "auto"
