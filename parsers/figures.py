@@ -11,6 +11,7 @@ amount is attributed to the figure its section is about.
 """
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -130,10 +131,12 @@ class TableView:
         """A column's heading path without a wrapper over every amount column (部门预算 over
         合计 | 一般公共预算拨款 | … | 上年结转): its top part is the heading of its own."""
         parts = self.columns[col].split("/")
-        tops = {self.columns[i].split("/")[0] for i, k in enumerate(self.kinds) if k == "amount"}
-        if len(parts) > 1 and len(tops) == 1 and not self.excluded(col):
-            return parts[1:]
-        return parts
+        return parts[1:] if len(parts) > 1 and self._wrapped and not self.excluded(col) else parts
+
+    @functools.cached_property
+    def _wrapped(self) -> bool:
+        """Whether one heading stands over every amount column."""
+        return len({self.columns[i].split("/")[0] for i, k in enumerate(self.kinds) if k == "amount"}) == 1
 
     def label_of(self, row: Row) -> str:
         """A row's label: its label cells, joined."""
@@ -1052,6 +1055,10 @@ def text_readings(files: list[ExtractedFile], out: Collector, doc_kind: str | No
         wholes = _department_wholes(flow.text)
         for topic, start, end in _sections(flow):
             segment = flow.text[start:end]
+            if topic != "glossary":
+                for key, pattern in NONE_STATEMENTS.items():
+                    if nm := re.search(pattern, segment):
+                        out.readings.append(Reading(key, Decimal("0.00"), flow.where(start + nm.start()), nm.group(0), "text", "text"))
             forms = _SENTENCES.get(topic, []) + ([] if topic in _NOT_STATEMENTS else _SENTENCES.get("any", []))
             for key, label, gap in forms:
                 rx = re.compile(f"(?:{label})" + _YEAR_INFIX + (_GAP % gap) + _AMT)
@@ -1072,13 +1079,6 @@ def text_readings(files: list[ExtractedFile], out: Collector, doc_kind: str | No
                     continue
                 unit = number.unit or "元"
                 out.readings.append(Reading(key, to_yuan(number.value, unit), where, printed, "text", "text", tolerance(number, unit)))
-        for topic, start, end in _sections(flow):
-            if topic == "glossary":
-                continue
-            for key, pattern in NONE_STATEMENTS.items():
-                for nm in re.finditer(pattern, flow.text[start:end]):
-                    out.readings.append(Reading(key, Decimal("0.00"), flow.where(start + nm.start()), nm.group(0), "text", "text"))
-                    break
         for key, hrx in _HEADCOUNTS:
             # several different counts are several units' (a 说明 that lists its sub-units): none is the department's
             found = [hm for hm in hrx.finditer(flow.text) if _department_count(flow.text, hm)]
