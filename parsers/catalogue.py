@@ -275,6 +275,11 @@ TABLE_KIND_LABELS = {t.kind: t.label for t in TABLE_KINDS} | {"other": "未识�
 # is not this year's income (Chongqing: 结转金额已纳入相应性质的资金收入中进行反映).
 CARRYOVER_INSIDE = re.compile(r"结转(?:金额|资金)?(?:已|均)?(?:纳入|计入|包含在)[^。；\n]{0,12}收入")
 
+# Sources of this year's income that a 说明 may also give with their own carry-over, as parts of
+# the department's whole (收入预算515,665.27万元，其中：一般公共预算收入19,828.57万元 where
+# 本年一般公共预算拨款收入 is 19,756.66 and 上年结转 408.11): such a part is not this year's income.
+FUND_INCOME_KEYS = ("income_general_budget", "income_gov_fund")
+
 # A count of people that is not the department's: a breakdown after 其中 (其中行政编制111人) or
 # a named unit's own (…服务保障中心编制人数8人), the department's being stated for 本部门 or unnamed.
 COUNT_BREAKDOWN = re.compile(r"其中")

@@ -160,7 +160,8 @@ def reconcile(collected: Collector) -> tuple[dict, dict, list[dict]]:
     figures: dict = {}
     sources: dict = {}
     flags: list[dict] = []
-    for m in collected.malformed:
+    # an OCR misreading is the scan's reader failing, not the document: the figure's gap says so
+    for m in (m for m in collected.malformed if not m.ocr):
         detail = f"{m.text!r} cannot be read as one number" + (f" (in {m.context!r})" if m.context else "")
         flags.append(flag("malformed_number", ERROR, detail, [{"value": m.text, "where": m.where, "text": m.context or m.text}],
                           m.key if m.key in FIGURE_KEYS else None))

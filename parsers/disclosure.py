@@ -53,7 +53,7 @@ def parse_disclosure(files: list[ExtractedFile], context: Context) -> dict:
     collected, labels = figures.table_readings(views, kind or "budget")
     if verdict.is_disclosure:
         figures.text_readings(readable, collected, kind, year)
-    rejected = judge.apply_document_rules(collected, readable)
+    rejected = judge.apply_document_rules(collected, readable, kind)
     found, sources, reconcile_flags = checks.reconcile(collected)
     rejected += judge.choose_by_identities(found, sources, reconcile_flags, collected.readings, unit)
     flags += reconcile_flags
@@ -79,7 +79,8 @@ def parse_disclosure(files: list[ExtractedFile], context: Context) -> dict:
         "figures": found,
         "figure_sources": sources,
         "figure_confidence": judge.confidence(found, collected.readings, unit),
-        "figure_gaps": judge.gaps(found, collected.readings, rejected, flags, set(kinds), verdict.is_disclosure),
+        "figure_gaps": judge.gaps(found, collected.readings, rejected, flags, set(kinds), verdict.is_disclosure,
+                                  collected.malformed),
         "flags": flags,
         "tables": tables,
         "ocr": ocr,

@@ -50,6 +50,7 @@ class Reading:
     origin: str  # which table (and side of it), or "text": readings of one origin are one witness
     tolerance: Decimal = Decimal(0)  # rounding a 万元 figure may carry, in yuan
     scope: str = "all"  # "basic" for 经济分类 lines of a 基本支出 table
+    whole: Decimal | None = None  # the amount a sentence breaks down (…515,665.27万元，其中：一般公共预算收入…)
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ class Malformed:
     text: str  # the number as printed
     where: dict
     context: str = ""  # the sentence or cell around it
+    ocr: bool = False  # read by OCR from a scan: the misreading is likely the OCR's, not the document's
 
 
 # --- labels --------------------------------------------------------------------------------
@@ -413,13 +415,13 @@ class Collector:
         if label is not None:
             where["row"] = label
         if number.status == "malformed":
-            self.malformed.append(Malformed(key, number.text, where))
+            self.malformed.append(Malformed(key, number.text, where, ocr=view.ocr))
             return
         if number.status != "ok" or number.value is None:
             return
         if key in HEADCOUNT_KEYS:
             if number.value != number.value.to_integral_value():
-                self.malformed.append(Malformed(key, number.text, where))
+                self.malformed.append(Malformed(key, number.text, where, ocr=view.ocr))
                 return
             value: Decimal | int = int(number.value)
             tol = Decimal(0)
@@ -851,24 +853,32 @@ class Flow:
     text: str
     starts: list[int]  # offset of each paragraph in text
     wheres: list[dict]
+    ocr: list[bool]  # per paragraph: read by OCR from a scan
+
+    def _paragraph(self, pos: int) -> int:
+        return max(j for j, s in enumerate(self.starts) if s <= pos)
 
     def where(self, pos: int) -> dict:
-        i = max(j for j, s in enumerate(self.starts) if s <= pos)
+        i = self._paragraph(pos)
         w = dict(self.wheres[i])
         w["paragraph"] = i
         return w
+
+    def read_by_ocr(self, pos: int) -> bool:
+        return self.ocr[self._paragraph(pos)]
 
 
 def flows(files: list[ExtractedFile]) -> list[Flow]:
     out = []
     for f in files:
-        parts, starts, wheres, pos = [], [], [], 0
+        parts, starts, wheres, ocr, pos = [], [], [], [], 0
         for p in f.paragraphs:
             starts.append(pos)
             wheres.append(p.where.as_dict())
+            ocr.append(p.ocr or f.ocr)
             parts.append(p.text)
             pos += len(p.text) + 1
-        out.append(Flow(f.name, "\n".join(parts), starts, wheres))
+        out.append(Flow(f.name, "\n".join(parts), starts, wheres, ocr))
     return out
 
 
@@ -933,6 +943,8 @@ _FINAL_AMOUNT = re.compile(r"决算(?:数)?(?:为|是)?" + (r"(?:(?!增|减|比|
 _WHOLE_DEPARTMENT = {"income_total", "expenditure_total", "expenditure_basic", "expenditure_project"}
 # a sentence that breaks one fund's total down: 单位财政拨款收入121,884,997.75元，其中：本年收入…
 _ONE_FUND_SENTENCE = re.compile(r"(一般公共预算|财政拨款|政府性基金|国有资本经营)[^，,。；]{0,8}(收入|支出)[^。；]{0,40}?[，,]\s*其中")
+# the amount a 其中 list breaks down, just before it: 收入预算515,665.27万元，其中：
+_WHOLE_BEFORE = re.compile(_AMT + r"\s*[，,]?\s*其中\s*[:：]?\s*$")
 _ONE_FUND_BEFORE = re.compile(r"(一般公共预算|财政拨款|政府性基金|国有资本经营|公共财政)(预算)?(财政)?(拨款)?(资金)?(安排的?)?(的)?$")
 
 
@@ -1022,6 +1034,15 @@ def _fund_is_whole(sentence: str, wholes: frozenset[Decimal] | set[Decimal]) -> 
     return to_yuan(numbers[0].number.value, numbers[0].number.unit or "元") in wholes
 
 
+def _whole_before(before: str) -> Decimal | None:
+    """The amount a label's sentence breaks down when the label opens its 其中 list."""
+    wm = _WHOLE_BEFORE.search(before[-60:])
+    amounts = find_amounts(wm.group("amt")) if wm else []
+    if not amounts or amounts[0].number.status != "ok" or amounts[0].number.value is None:
+        return None
+    return to_yuan(amounts[0].number.value, amounts[0].number.unit or "元")
+
+
 def _sentence_amount(segment: str, rx: re.Pattern, key: str, doc_kind: str | None,
                      fiscal_year: int | None, wholes: frozenset[Decimal] | set[Decimal] = frozenset()) -> re.Match | None:
     """The first statement of a label's amount that is this year's, of this kind and of the
@@ -1073,12 +1094,14 @@ def text_readings(files: list[ExtractedFile], out: Collector, doc_kind: str | No
                 where = flow.where(pos)
                 printed = re.sub(r"\s*\n\s*", "", m.group(0))
                 if number.status == "malformed":
-                    out.malformed.append(Malformed(key, re.sub(r"\s+", "", m.group("amt")), where, printed))
+                    out.malformed.append(Malformed(key, re.sub(r"\s+", "", m.group("amt")), where, printed,
+                                                   flow.read_by_ocr(pos)))
                     continue
                 if number.status != "ok" or number.value is None:
                     continue
                 unit = number.unit or "元"
-                out.readings.append(Reading(key, to_yuan(number.value, unit), where, printed, "text", "text", tolerance(number, unit)))
+                out.readings.append(Reading(key, to_yuan(number.value, unit), where, printed, "text", "text",
+                                            tolerance(number, unit), whole=_whole_before(segment[:m.start()])))
         for key, hrx in _HEADCOUNTS:
             # several different counts are several units' (a 说明 that lists its sub-units): none is the department's
             found = [hm for hm in hrx.finditer(flow.text) if _department_count(flow.text, hm)]

@@ -16,9 +16,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from parsers.catalogue import AUX_LABELS, CARRYOVER_INSIDE, FIGURE_KEYS, IDENTITIES, RULES, Identity, label
+from parsers.catalogue import (
+    AUX_LABELS,
+    CARRYOVER_INSIDE,
+    FIGURE_KEYS,
+    FUND_INCOME_KEYS,
+    IDENTITIES,
+    RULES,
+    Identity,
+    label,
+)
 from parsers.checks import PART_SCOPES, reading_dict, value_str
-from parsers.figures import Collector, Reading, norm
+from parsers.figures import Collector, Malformed, Reading, norm
 from parsers.model import ExtractedFile
 
 # 万元 printed with two decimals is exact to 100 yuan; a sum of such figures may drift by
@@ -37,9 +46,44 @@ class Rejection:
         return dict(reading_dict(self.reading), key=self.reading.key, reason=self.reason)
 
 
-def apply_document_rules(collected: Collector, files: list[ExtractedFile]) -> list[Rejection]:
+def _agreed(readings: list[Reading], key: str) -> Decimal | None:
+    """A key's value where all its readings agree (to the rounding of 万元)."""
+    values = [Decimal(r.value) for r in readings if r.key == key]
+    if values and max(values) - min(values) <= 2 * _WAN_SLACK:
+        return values[0]
+    return None
+
+
+def _with_carryover(readings: list[Reading]) -> Decimal | None:
+    """The department's whole including a carry-over that is not nil: 本年收入合计 + 上年结转,
+    which a budget spends as 本年支出合计 (a budget plans no 结转下年)."""
+    carry = _agreed(readings, "income_carryover")
+    if not carry:
+        return None
+    income = _agreed(readings, "income_total")
+    if income is not None:
+        return income + carry
+    return _agreed(readings, "expenditure_total")
+
+
+def _parts_with_carryover(readings: list[Reading], doc_kind: str | None) -> list[Rejection]:
+    """A source of income given as a part of the whole including the carry-over holds its own
+    carry-over: it is not this year's income from that source."""
+    whole = _with_carryover(readings) if doc_kind == "budget" else None
+    if whole is None:
+        return []
+    return [Rejection(r, f"a part of {value_str('income_total', r.whole)}, the whole with the carry-over "
+                         f"({value_str('income_carryover', _agreed(readings, 'income_carryover') or 0)}): "
+                         "this source's money with its carry-over, not this year's income")
+            for r in readings
+            if r.key in FUND_INCOME_KEYS and r.whole is not None and abs(r.whole - whole) <= 2 * _WAN_SLACK]
+
+
+def apply_document_rules(collected: Collector, files: list[ExtractedFile], doc_kind: str | None = None) -> list[Rejection]:
     """Readings the document itself says are not what their label suggests."""
-    rejected: list[Rejection] = []
+    rejected = _parts_with_carryover(collected.readings, doc_kind)
+    if rejected:
+        collected.readings = [r for r in collected.readings if all(r is not x.reading for x in rejected)]
     said = next((m.group(0) for f in files if (m := CARRYOVER_INSIDE.search(f.text))), None)
     if said:
         keep = []
@@ -137,7 +181,7 @@ def confidence(figures: dict, readings: list[Reading], unit: str | None) -> dict
 
 
 def gaps(figures: dict, readings: list[Reading], rejected: list[Rejection], flags: list[dict],
-         kinds_found: set[str], is_disclosure: bool) -> dict[str, str]:
+         kinds_found: set[str], is_disclosure: bool, malformed: list[Malformed]) -> dict[str, str]:
     """Why each figure key the record leaves out is missing."""
     if not is_disclosure:
         return {}
@@ -146,7 +190,12 @@ def gaps(figures: dict, readings: list[Reading], rejected: list[Rejection], flag
         if key in figures:
             continue
         rule = RULES[key]
-        if any(f.get("key") == key and f["type"] == "conflicting_values" for f in flags):
+        misread = next((m for m in malformed if m.key == key and m.ocr), None)
+        if misread and not any(r.key == key for r in readings):
+            page = f" on page {misread.where['page']}" if misread.where.get("page") else ""
+            out[key] = (f"OCR could not read the number printed{page} ({misread.text!r}); "
+                        "a misreading of a scan is left out rather than guessed")
+        elif any(f.get("key") == key and f["type"] == "conflicting_values" for f in flags):
             out[key] = "the document gives different values and none can be preferred (see flags)"
         elif any(r.reading.key == key for r in rejected):
             out[key] = "every reading was rejected: " + next(r.reason for r in rejected if r.reading.key == key)

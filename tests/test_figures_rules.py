@@ -176,3 +176,27 @@ def test_a_label_after_an_increase_names_the_change():
     text = ("一、收支预算总体情况", "本部门2026年度收入、支出预算总计13649.07万元，主要原因是政策性增资，增加基本支出844.15万元。",
             "二、支出预算情况", "基本支出预算数为7666.68万元。")
     assert _parse([], text)["figures"]["expenditure_basic"] == "76666800.00"
+
+
+def test_a_source_given_as_part_of_the_whole_with_the_carry_over():
+    def income(carry: str) -> dict:
+        return _parse([], ("二、收入预算情况说明",
+                           "2026年度收入预算600.00万元，其中：一般公共预算收入550.00万元；其他收入50.00万元。",
+                           "（一）本年财政拨款收入500.00万元", "1.一般公共预算拨款收入500.00万元。",
+                           f"（二）上年结转结余{carry}万元", f"2.上年结转结余{carry}万元。",
+                           "三、支出预算情况说明", "2026年支出预算600.00万元。"))["figures"]
+    # 600 = this year's 550 + 50 carried over: the headline's 550 holds the carry-over, 500 is this year's
+    assert income("50.00")["income_general_budget"] == "5000000.00"
+    # nothing carried over: the headline's part is this year's too, and the two disagree
+    assert "income_general_budget" not in income("0.00")
+
+
+def test_a_number_a_scan_was_misread_is_no_flag_about_the_document():
+    lines = ("测试局2026年部门预算", "三、支出预算情况说明", "项目支出7,552.920.000.00万元。")
+    paragraphs = [Paragraph(p, Where(F, 1), ocr=True) for p in lines]
+    record = parse_disclosure([ExtractedFile(name=F, format="pdf-ocr", paragraphs=paragraphs, ocr=True)], Context())
+    assert not [f for f in record["flags"] if f["type"] == "malformed_number"]
+    assert "OCR could not read" in record["figure_gaps"]["expenditure_project"]
+    # printed so in a text PDF, the same number is the document's error
+    record = _parse([], lines[1:])
+    assert [f for f in record["flags"] if f["type"] == "malformed_number"]
