@@ -427,8 +427,19 @@ class ArchiveDB:
                          "and version = (select max(version) from document_versions where document_id = ? "
                          "and fingerprint = ?)", [record, doc_id, fingerprint, doc_id, fingerprint])
 
-    def documents(self) -> Iterator[dict]:
-        yield from self.db.query("select * from documents order by first_seen, id")
+    def documents(self, ids: Iterable[str] | None = None) -> Iterator[dict]:
+        """Every document (or those of `ids`), oldest first."""
+        if ids is None:
+            yield from self.db.query("select * from documents order by first_seen, id")
+            return
+        wanted = list(dict.fromkeys(ids))
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            yield from self.db.query(f"select * from documents where id in ({','.join('?' * len(chunk))}) "
+                                     "order by first_seen, id", chunk)
+
+    def document(self, doc_id: str) -> dict | None:
+        return next(iter(self.db.query("select * from documents where id = ?", [doc_id])), None)
 
     def document_pages(self, doc_id: str) -> list[dict]:
         return list(self.db.query(

@@ -24,6 +24,7 @@ the ingest writer and Redis: on 2 cores, 2 workers cannot scale to 2x.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import os
@@ -62,6 +63,8 @@ class PeakRss:
         self.procs = procs
         self.peak_kb = dict.fromkeys(procs, 0)
         self.cpu_s = dict.fromkeys(procs, 0.0)  # user + system, at the last sample
+        # the same of each child process (the isolated parse workers), by pid, at its last sample
+        self.children_cpu: dict[str, dict[int, float]] = {name: {} for name in procs}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()
@@ -75,10 +78,12 @@ class PeakRss:
                     for line in Path(f"/proc/{proc.pid}/status").read_text().splitlines():
                         if line.startswith("VmHWM:"):
                             self.peak_kb[name] = max(self.peak_kb[name], int(line.split()[1]))
-                    fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-                    self.cpu_s[name] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+                    self.cpu_s[name] = _cpu_seconds(proc.pid)
                 except (FileNotFoundError, ProcessLookupError):
                     pass
+                for child in _children(proc.pid):
+                    with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+                        self.children_cpu[name][child] = _cpu_seconds(child)
             if all(p.poll() is not None for p in self.procs.values()):
                 return
             self._stop.wait(0.1)
@@ -88,6 +93,26 @@ class PeakRss:
         self._stop.set()
         self._thread.join()
         return {name: kb / 1024 for name, kb in self.peak_kb.items()}, dict(self.cpu_s)
+
+    def children(self, name: str) -> float:
+        """CPU seconds of a process's children (as last seen alive)."""
+        return sum(self.children_cpu[name].values())
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
 
 
 class QueueWatch:
@@ -165,20 +190,25 @@ def single_run(servers, starts: list[str], data: Path) -> dict:
 
 
 def distributed_run(servers, starts: list[str], redis_url: str, data: Path, logs: Path, workers: int,
-                    watch_queue: bool = False) -> dict:
+                    watch_queue: bool = False, parse: str = "none", parse_workers: int = 0, jobs: int = 1) -> dict:
+    """One distributed crawl. `parse`: "none" (--no-process), "writer" (the writer parses with
+    `jobs`) or "workers" (`parse_workers` × `budgets parse-worker --jobs jobs`, writer --parse-workers)."""
     server = redis.Redis.from_url(redis_url)
     server.flushdb()
     reset(servers)
     crawl = DistributedCrawl(redis_url, data, logs)
     watch = None
     try:
-        ingest = crawl.start_ingest("--no-process")
+        ingest = crawl.start_ingest(*{"none": ["--no-process"], "writer": ["--jobs", str(jobs)],
+                                      "workers": ["--parse-workers", "--jobs", str(jobs)]}[parse])
         for _ in range(workers):
             crawl.start_worker(*WORKER_SETTINGS)
+        parsers = [crawl.start_parse_worker("--jobs", str(jobs)) for _ in range(parse_workers)]
         # count from when every process is up, as a team's long-running workers would be
         crawl.wait_until(lambda: server.scard("budgets:workers") >= workers and (data / "archive.db").exists(),
                          120, "the workers and the writer to start")
-        rss = PeakRss({**{f"worker{i}": w for i, w in enumerate(crawl.workers)}, "ingest": ingest})
+        rss = PeakRss({**{f"worker{i}": w for i, w in enumerate(crawl.workers) if w not in parsers}, "ingest": ingest,
+                       **{f"parser{i}": w for i, w in enumerate(parsers)}})
         if watch_queue:
             watch = QueueWatch(server, "budgets:requests")
         started = time.perf_counter()
@@ -197,11 +227,46 @@ def distributed_run(servers, starts: list[str], redis_url: str, data: Path, logs
             watch.stop()
         crawl.stop()
     failed = server.llen("budgets:items:failed")
-    return {"name": f"{workers} worker{'s' if workers > 1 else ''}", "seconds": seconds, "requests": requests,
+    name = f"{workers} worker{'s' if workers > 1 else ''}" + {
+        "none": "", "writer": ", writer parses", "workers": f", {parse_workers} parse worker(s)"}[parse]
+    return {"name": name, "seconds": seconds, "requests": requests,
             "max_active": active,
             **archive_counts(data), "rss_worker": peaks["worker0"], "rss_ingest": peaks["ingest"],
             "cpu_workers": sum(v for k, v in cpu.items() if k.startswith("worker")), "cpu_ingest": cpu["ingest"],
+            "cpu_parsers": sum(v + rss.children(k) for k, v in cpu.items() if k.startswith("parser")),
+            "cpu_ingest_children": rss.children("ingest"),
             "stats": stats, "summary": summary, "failed_messages": failed, "watch": watch}
+
+
+def parse_runs(redis_url: str, scale: int) -> list[dict]:
+    """1 worker with parsing: the writer parses (all cores), then the writer hands documents to
+    one parse worker (all cores) and only saves their records."""
+    cores = os.cpu_count() or 1
+    runs = []
+    with tempfile.TemporaryDirectory(prefix="bench-parse-workers-") as tmp_name, \
+            serve_portals(build_portals(scale=scale)) as servers:
+        tmp = Path(tmp_name)
+        starts = [u for s in servers for u in s.manifest().start_urls]
+        for parse, parsers in (("writer", 0), ("workers", 1)):
+            runs.append(distributed_run(servers, starts, redis_url, tmp / parse, tmp / f"{parse}-logs", 1,
+                                        parse=parse, parse_workers=parsers, jobs=cores))
+            print(f"  {runs[-1]['name']}: {runs[-1]['seconds']:.1f} s", flush=True)
+    return runs
+
+
+def print_parse_runs(runs: list[dict]) -> None:
+    print(f"{'run (with parsing)':<34}{'requests':>10}{'documents':>11}{'seconds':>9}{'responses/s':>13}"
+          f"{'docs/s':>8}{'writer CPU ms/doc':>19}{'writer parse CPU s':>20}{'parse workers CPU s':>21}")
+    for r in runs:
+        # the writer's parsing runs in its isolated worker processes, children of the writer
+        print(f"{r['name']:<34}{r['requests']:>10}{r['documents']:>11}{r['seconds']:>9.1f}"
+              f"{r['requests'] / r['seconds']:>13.1f}{r['documents'] / r['seconds']:>8.2f}"
+              f"{1000 * r['cpu_ingest'] / max(1, r['documents']):>19.1f}{r['cpu_ingest_children']:>20.1f}"
+              f"{r['cpu_parsers']:>21.1f}")
+    print("  (seconds: seeding to the crawl's 'finished' state, records saved and indexed; writer CPU: the ingest "
+          "process itself; writer parse CPU: its isolated parse processes; parse workers CPU: theirs and their "
+          "isolated parse processes)")
+    print()
 
 
 # -- Redis memory ------------------------------------------------------------------------------
@@ -342,6 +407,8 @@ def measure_real(server: redis.Redis, watch: QueueWatch | None) -> dict[str, flo
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scale", type=int, default=2500, help="generated articles per portal (2 portals)")
+    ap.add_argument("--parse-scale", type=int, default=0,
+                    help="also crawl portals of this scale with parsing: the writer parsing, then parse workers")
     ap.add_argument("--queue-sample", type=int, default=20000,
                     help="synthetic requests, fingerprints and URL states pushed to measure Redis memory")
     args = ap.parse_args()
@@ -364,6 +431,7 @@ def main() -> None:
             real = measure_real(server, runs[-1]["watch"])
             bases = [s.base_url for s in servers]
             synthetic = measure_synthetic(server, args.queue_sample, bases)
+        parsing = parse_runs(redis_url, args.parse_scale) if args.parse_scale else []
     finally:
         stop_redis()
 
@@ -402,6 +470,8 @@ def main() -> None:
           "max/host = most requests a portal was answering at once, arrival to answer ready, "
           "127.0.0.1/127.0.0.2, limit 8)")
     print()
+    if parsing:
+        print_parse_runs(parsing)
     n = args.queue_sample
     print(f"Redis memory, bytes per entry   {'INFO used_memory':>18}{'MEMORY USAGE':>14}{'payload':>9}")
     print(f"queued request ({n} synthetic)  {synthetic['queue']:>15.0f}{synthetic['queue_usage']:>14.0f}"

@@ -345,6 +345,10 @@ def status(redis_url, as_json: bool, data_dir: Path) -> None:
     click.echo(f"  workers alive: {len(st['live_workers'])}" + (f" ({', '.join(st['live_workers'])})"
                                                                 if st["live_workers"] else ""))
     click.echo(f"  writer: {st['items'] + st['ingesting']} items waiting, {st['failed_items']} set aside as unwritable")
+    parse = st["parse"]
+    if parse["pending"] or parse["live_workers"]:
+        click.echo(f"  parse workers alive: {len(parse['live_workers'])}; {parse['pending']} documents handed out "
+                   f"({parse['queued']} not started)")
     stats = st.get("stats", {})
     click.echo(f"  fetched {stats.get('budgets/fetched', 0)} ({stats.get('budgets/bytes', 0):,} bytes), "
                f"{stats.get('budgets/served_from_archive', 0)} answered from the archive, "
@@ -358,10 +362,12 @@ def status(redis_url, as_json: bool, data_dir: Path) -> None:
 @click.option("--no-process", is_flag=True, help="Only archive; parse and index later with `budgets reparse`.")
 @click.option("--retry-failed", is_flag=True,
               help="First put the messages set aside as unwritable back in line (after fixing their cause).")
+@click.option("--parse-workers", is_flag=True,
+              help="Leave parsing to `budgets parse-worker` processes; parse here only when none is alive.")
 @click.option("-v", "--verbose", is_flag=True, help="Log every batch written.")
 @jobs_option
 @data_option
-def ingest(redis_url, idle_exit, no_process, retry_failed, verbose, jobs: int, data_dir: Path) -> None:
+def ingest(redis_url, idle_exit, no_process, retry_failed, parse_workers, verbose, jobs: int, data_dir: Path) -> None:
     """The single writer of a distributed crawl: what the workers found into the archive and the index."""
     import logging
 
@@ -386,7 +392,7 @@ def ingest(redis_url, idle_exit, no_process, retry_failed, verbose, jobs: int, d
         refresh_if_served(data_dir)
         return "\n".join([_process_line(report), *(_run_alerts(data_dir) if crawl_ended else [])])
 
-    writer = Ingest(server, Keys(), data_dir, process=None if no_process else process)
+    writer = Ingest(server, Keys(), data_dir, process=None if no_process else process, parse_workers=parse_workers)
     if retry_failed:
         click.echo(f"{writer.retry_failed()} messages set aside earlier are back in line", err=True)
     click.echo(f"Writing what the workers on {redis_url} find into {data_dir}", err=True)
@@ -395,6 +401,40 @@ def ingest(redis_url, idle_exit, no_process, retry_failed, verbose, jobs: int, d
     except DataDirBusy as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Wrote {writer.applied} messages ({writer.failed} could not be written)")
+
+
+@cli.command("parse-worker")
+@click.option("--redis", "redis_url", required=True, metavar="URL", help="Redis of the distributed crawl.")
+@click.option("--blobs", type=click.Path(file_okay=False, path_type=Path),
+              help="The shared blob store (default: DATA/blobs).")
+@click.option("--idle-exit", type=float, default=crawl_defaults.BUDGETS_IDLE_EXIT, metavar="SECONDS",
+              help="Stop once no crawl has run and no job has come for this long (default: keep waiting).")
+@click.option("--heartbeat", type=click.FloatRange(min=0.5), default=crawl_defaults.BUDGETS_WORKER_TTL,
+              metavar="SECONDS", show_default=True,
+              help="A worker silent this long is taken for dead and its jobs go back in line.")
+@click.option("-v", "--verbose", is_flag=True, help="Log every document parsed.")
+@jobs_option
+@data_option
+def parse_worker(redis_url, blobs, idle_exit, heartbeat, verbose, jobs: int, data_dir: Path) -> None:
+    """Parse the documents the writer of a distributed crawl hands out (with `budgets ingest --parse-workers`)."""
+    import logging
+
+    from archive.blobs import BlobStore
+    from budgets.parse_worker import ParserMismatch, ParseWorker
+    from crawler.distributed.keys import Keys, new_worker_id
+
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    server = _redis(redis_url)
+    blobs = (blobs or data_dir / "blobs").resolve()
+    worker = ParseWorker(server, Keys(), BlobStore(blobs), jobs, new_worker_id(), heartbeat, idle_exit)
+    click.echo(f"Parse worker {worker.worker_id}: {jobs} jobs at once, jobs from {redis_url}, files from {blobs}",
+               err=True)
+    try:
+        worker.run()
+    except ParserMismatch as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Parsed {worker.parsed} documents")
 
 
 def _backend(data_dir: Path, reader: bool = False):

@@ -104,6 +104,9 @@ def crawl_status(server, keys: Keys) -> dict:
                     **frontier.snapshot(server, keys), "failed_items": server.llen(keys.items_failed),
                     "live_workers": sorted(w.decode() for w in server.smembers(keys.workers)
                                            if server.exists(keys.alive(w.decode())))}
+    status["parse"] = {"queued": server.llen(keys.parse_jobs), "pending": server.hlen(keys.parse_pending),
+                       "live_workers": sorted(w.decode() for w in server.smembers(keys.parse_workers)
+                                              if server.exists(keys.parse_alive(w.decode())))}
     if status["crawl"]:
         status["stats"] = crawl_stats(server, keys, status["crawl"])
     if crawl.get("state") == "finished":

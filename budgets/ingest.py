@@ -10,6 +10,11 @@ Pages and documents go through the same `ArchiveWriter` as a local crawl's pipel
 distributed crawl makes the same archive. When the crawl's frontier is empty (nothing queued,
 nothing in flight, no message left) the writer writes the WARC records, parses and indexes
 the new documents, ends the run, and leaves the run's summary in Redis for `budgets crawl`.
+
+With `parse_workers`, the writer does not parse: it hands each new document to the
+`budgets parse-worker` processes (`budgets.parse_queue`) as it is written and saves their
+records as they come; a crawl ends once every record is in. Should no parse worker be alive,
+the writer parses what is left itself.
 """
 from __future__ import annotations
 
@@ -23,6 +28,7 @@ from pathlib import Path
 from archive import Archive
 from archive.lock import WriterLock
 from budgets.crawl import run_summary
+from budgets.parse_queue import ParseQueue
 from crawler.distributed import frontier
 from crawler.distributed.keys import Keys
 from crawler.distributed.session import crawl_fields, crawl_stats, current_crawl, lean_headers
@@ -31,6 +37,9 @@ from crawler.pipelines import ArchiveWriter
 
 logger = logging.getLogger(__name__)
 
+
+# how often a busy writer saves what the parse workers sent back and hands out new documents
+PARSE_CHECK_SECONDS = 2.0
 
 URL_STATE_FIELDS = ("url", "final_url", "status", "sha256", "headers", "etag", "last_modified", "role",
                     "last_seen", "last_checked")
@@ -60,7 +69,8 @@ def item_from_message(message: dict):
 
 class Ingest:
     def __init__(self, server, keys: Keys, data_dir: Path, batch: int = 200,
-                 process: Callable[[bool], str] | None = None, warc_every: int = 200) -> None:
+                 process: Callable[[bool], str] | None = None, warc_every: int = 200,
+                 parse_workers: bool = False) -> None:
         self.server = server
         self.keys = keys
         self.data_dir = Path(data_dir)
@@ -68,6 +78,10 @@ class Ingest:
         # parses and indexes what is new (and at a crawl's end runs the saved searches); returns a report
         self.process = process
         self.warc_every = warc_every
+        self.parse_workers = parse_workers
+        self.parse_queue: ParseQueue | None = None
+        self._written_docs: set[str] = set()  # documents written since they were last handed out
+        self._parse_checked = 0.0
         self._archive: Archive | None = None
         self._lock: WriterLock | None = None
         self._runs: dict[int, int] = {}
@@ -91,6 +105,10 @@ class Ingest:
         if left:
             logger.warning("re-applying %d messages a stopped writer had taken", len(left))
             self.apply(left)
+        if self.parse_workers and self.process:
+            self.parse_queue = ParseQueue(self.server, self.keys, self.archive)
+            # what is stale since the last run (a new parser version, a killed writer) goes out too
+            self.parse_queue.dispatch()
 
     def publish_url_states(self, chunk: int = 1000) -> int:
         """Tell the workers what the archive knows of every URL (for conditional requests and for
@@ -137,6 +155,8 @@ class Ingest:
                 if raws:
                     self.apply(raws)
                     quiet_since = None
+                    if time.monotonic() - self._parse_checked >= PARSE_CHECK_SECONDS:
+                        self.parse_remotely()
                     continue
                 running = self.on_quiet()
                 if idle_exit and not running:
@@ -229,9 +249,13 @@ class Ingest:
             db.touch_url(message["url"], run_id)
         elif kind in ("page", "document", "gone"):
             counts = self._counts[run_id]
+            item = item_from_message(message)
             ArchiveWriter(db, run_id, self.regions_of(crawl_id),
-                          lambda name: counts.__setitem__(name, counts[name] + 1)).write(item_from_message(message))
-            self._new_documents += kind == "document"
+                          lambda name: counts.__setitem__(name, counts[name] + 1)).write(item)
+            if isinstance(item, DocumentItem):
+                self._new_documents += 1
+                if doc_id := db.document_for_url(item.page_url):
+                    self._written_docs.add(doc_id)
         else:
             raise ValueError(f"unknown message kind {kind!r}")
 
@@ -267,17 +291,39 @@ class Ingest:
         Returns whether a crawl is still running."""
         if self._unwritten_fetches:
             self.checkpoint()
+        parsing = self.parse_remotely()
         crawl = crawl_fields(self.server, self.keys)
         if crawl.get("state") != "running":
-            if self._new_documents and self.process:
+            if self._new_documents and self.process and not parsing:
                 self._new_documents = 0
                 self._process(crawl_ended=False)
-            return False
+            return parsing
         frontier.requeue_dead(self.server, self.keys)
         state = frontier.snapshot(self.server, self.keys)
-        if state["queued"] or state["in_flight"] or state["items"]:
+        if state["queued"] or state["in_flight"] or state["items"] or parsing:
             return True
         self.finish(int(crawl["id"]))
+        return False
+
+    def parse_remotely(self) -> bool:
+        """Hand what was written to the parse workers and save the records they sent back.
+        Returns whether they still hold documents; with none alive, `process` parses the rest here."""
+        queue = self.parse_queue
+        self._parse_checked = time.monotonic()
+        if queue is None:
+            return False
+        queue.requeue_dead()
+        while queue.collect():
+            pass
+        if self._written_docs:
+            queue.dispatch(self._written_docs)
+            self._written_docs.clear()
+        if not queue.pending():
+            return False
+        if queue.workers_alive():
+            return True
+        logger.warning("%d documents wait for parse workers and none is alive: the writer parses them", queue.pending())
+        queue.withdraw()
         return False
 
     def _process(self, crawl_ended: bool) -> str:

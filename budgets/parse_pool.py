@@ -57,25 +57,42 @@ class ParsePool:
             except Exception as exc:  # a bug here (not in the parsers, whose failures are results) stops the caller
                 self._done.put(exc)
 
+    @property
+    def threads(self) -> int:
+        return len(self._threads)
+
+    def submit(self, job: DocumentJob) -> None:
+        """Queue one job; its result comes out of `next_result`."""
+        self._todo.put(job)
+
+    def next_result(self, timeout: float | None = None) -> DocumentResult | None:
+        """The next result to complete, or None when none came within `timeout` seconds."""
+        try:
+            result = self._done.get(timeout=timeout)
+        except queue.Empty:
+            return None
+        if isinstance(result, BaseException):
+            raise result
+        return result
+
     def results(self, jobs: Iterable[DocumentJob]) -> Iterator[DocumentResult]:
         """The results of `jobs` in the order they complete. Jobs are drawn from `jobs` in the
         caller's thread (it may read archive.db to make them) only as threads free up."""
         pending = iter(jobs)
         waiting, more = 0, True
         while True:
-            while more and waiting < JOBS_WAITING_PER_THREAD * len(self._threads):
+            while more and waiting < JOBS_WAITING_PER_THREAD * self.threads:
                 job = next(pending, None)
                 if job is None:
                     more = False
                 else:
-                    self._todo.put(job)
+                    self.submit(job)
                     waiting += 1
             if not waiting:
                 return
-            result = self._done.get()
+            result = self.next_result()
             waiting -= 1
-            if isinstance(result, BaseException):
-                raise result
+            assert result is not None  # no timeout: a result always comes
             yield result
 
     def close(self, finished: bool = True) -> None:

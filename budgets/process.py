@@ -73,7 +73,7 @@ def document_job(archive: Readable, doc: dict, files: list[dict], fingerprint: s
 def extract_document(archive: Readable, doc: dict, files: list[dict]) -> tuple[list[ExtractedFile], Context]:
     """Read a document's archived page and files into ExtractedFiles, one file at a time in the
     process's shared worker (for callers that parse in-process, such as `verify --deep`)."""
-    job = document_job(archive, {**doc, "page_sha256": _page_sha(archive, doc["detail_url"])}, files, "")
+    job = document_job(archive, _with_page(archive, doc), files, "")
     return read_inputs(shared_reader(), archive.blobs, job)
 
 
@@ -84,23 +84,35 @@ def missing_inputs(archive: Readable, doc: dict, files: list[dict]) -> dict[str,
             for name, sha in named if sha and not archive.blobs.exists(sha)}
 
 
-def _jobs(archive: Archive, docs: list[dict], force: bool, report: ProcessReport,
-          progress: Progress) -> Iterator[DocumentJob]:
+def _with_page(archive: Readable, doc: dict) -> dict:
+    return {**doc, "page_sha256": _page_sha(archive, doc["detail_url"])}
+
+
+def current_fingerprint(archive: Readable, doc_id: str) -> str | None:
+    """The input fingerprint of a document as archived now (None if it is gone)."""
+    doc = archive.db.document(doc_id)
+    return input_fingerprint(_with_page(archive, doc), archive.db.document_files(doc_id)) if doc else None
+
+
+def stale_jobs(archive: Archive, docs: list[dict], force: bool, report: ProcessReport,
+               progress: Progress | None = None) -> Iterator[DocumentJob]:
     """The documents to parse, as jobs; those unchanged or with an input missing are counted here."""
     for doc in docs:
         files = archive.db.document_files(doc["id"])
-        doc = {**doc, "page_sha256": _page_sha(archive, doc["detail_url"])}
+        doc = _with_page(archive, doc)
         fingerprint = input_fingerprint(doc, files)
         previous = archive.db.parse_of(doc["id"])
         if not force and previous and previous["input_fingerprint"] == fingerprint:
             report.unchanged += 1
-            progress.advance()
+            if progress:
+                progress.advance()
             continue
         missing = missing_inputs(archive, doc, files)
         if missing:  # parsing without them would drop their figures: keep the last parse, redo it later
             archive.db.keep_stale_parse(doc["id"], json.dumps(missing, ensure_ascii=False))
             report.file_errors.update({f"{doc['id']}:{k}": v for k, v in missing.items()})
-            progress.advance()
+            if progress:
+                progress.advance()
             continue
         yield document_job(archive, doc, files, fingerprint)
 
@@ -124,7 +136,7 @@ def parse_documents(archive: Archive, force: bool = False, only: set[str] | None
     docs = [d for d in archive.db.documents() if only is None or d["id"] in only]
     progress = Progress("parse: documents", total=len(docs))
     with ParsePool(archive.blobs, jobs or default_jobs()) as pool:
-        for result in pool.results(_jobs(archive, docs, force, report, progress)):
+        for result in pool.results(stale_jobs(archive, docs, force, report, progress)):
             save_result(archive, result)
             report.parsed += 1
             report.file_errors.update({f"{result.job.doc_id}:{k}": v for k, v in result.errors.items()})

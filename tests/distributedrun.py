@@ -51,6 +51,12 @@ class DistributedCrawl:
         self.workers.append(proc)
         return proc
 
+    def start_parse_worker(self, *extra: str) -> subprocess.Popen:
+        proc = self._start("parse-worker", "parse-worker", "--redis", self.redis_url, "--blobs", str(self.data / "blobs"),
+                           "--idle-exit", "3", "--heartbeat", "3", *extra, "--data", str(self.data))
+        self.workers.append(proc)
+        return proc
+
     def start_ingest(self, *extra: str, env: dict | None = None) -> subprocess.Popen:
         self.ingest = self._start("ingest", "ingest", "--redis", self.redis_url, "--idle-exit", "3", *extra,
                                   "--data", str(self.data), env=env)

@@ -167,6 +167,31 @@ def test_the_writer_parses_and_indexes_into_meilisearch(two_workers, reference, 
     assert {json.loads(h)["title"] for h in got} == {json.loads(h)["title"] for h in want}
 
 
+def test_parse_workers_parse_for_the_writer(portals, reference, redis_url, tmp_path):
+    """`ingest --parse-workers` hands every new document to a `budgets parse-worker` as it is
+    written and ends the crawl once their records are in: the same archive, parsed elsewhere."""
+    redis.Redis.from_url(redis_url).flushdb()
+    for s in portals:
+        s.reset()
+    data = tmp_path / "data"
+    run = DistributedCrawl(redis_url, data, tmp_path / "logs")
+    try:
+        run.start_ingest("--parse-workers", "--jobs", "1")
+        run.start_worker()
+        parser = run.start_parse_worker("--jobs", "2")
+        run.seed(*_starts(portals), "--delay", "0")
+        run.wait_finished()
+        run.wait_exit()
+    finally:
+        run.stop()
+    view = archive_view(data)
+    assert_same_archive(view, reference["view"])
+    log = next(p for p in sorted((tmp_path / "logs").glob("*parse-worker.log")))
+    assert f"Parsed {len(view['records'])} documents" in log.read_text(), log.read_text()
+    assert parser.returncode == 0
+    assert not redis.Redis.from_url(redis_url).exists("budgets:parse:pending", "budgets:parse:jobs")
+
+
 def test_host_limits_hold_across_workers(redis_url, tmp_path):
     """Two workers that each allow a host 4 requests at once still send it no more than its limit."""
     redis.Redis.from_url(redis_url).flushdb()

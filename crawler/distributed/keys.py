@@ -107,3 +107,36 @@ class Keys:
     def items_failed(self) -> str:
         """Messages the ingest writer could not apply, with the error."""
         return f"{self.prefix}:items:failed"
+
+    @property
+    def parse_jobs(self) -> str:
+        """List of JSON parse jobs the writer hands to `budgets parse-worker` processes."""
+        return f"{self.prefix}:parse:jobs"
+
+    @property
+    def parse_pending(self) -> str:
+        """Hash document id -> input fingerprint of the jobs handed out and not yet saved."""
+        return f"{self.prefix}:parse:pending"
+
+    @property
+    def parse_results(self) -> str:
+        """List of JSON parse results for the writer."""
+        return f"{self.prefix}:parse:results"
+
+    @property
+    def parse_results_processing(self) -> str:
+        """Results the writer has taken and not yet saved."""
+        return f"{self.prefix}:parse:results:processing"
+
+    @property
+    def parse_workers(self) -> str:
+        """Set of parse worker ids that may hold jobs."""
+        return f"{self.prefix}:parse:workers"
+
+    def parse_alive(self, worker: str) -> str:
+        """A parse worker's heartbeat: exists while it lives (expires after its TTL)."""
+        return f"{self.prefix}:parse:worker:{worker}"
+
+    def parse_inflight(self, worker: str) -> str:
+        """List of the jobs (as taken) a parse worker holds."""
+        return f"{self.prefix}:parse:inflight:{worker}"
