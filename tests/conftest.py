@@ -28,3 +28,14 @@ def redis_url() -> Iterator[str]:
     url, stop = services.start_redis()
     yield url
     stop()
+
+
+@pytest.fixture
+def fresh_redis(redis_url) -> Iterator[str]:
+    """The session's Redis, emptied before and after the test: its URL."""
+    import redis
+
+    server = redis.Redis.from_url(redis_url)
+    server.flushdb()
+    yield redis_url
+    server.flushdb()

@@ -28,14 +28,6 @@ WARCIO = str(Path(sys.executable).with_name("warcio"))
 SCALE = 3  # generated disclosures per portal, beside the hand-made ones
 
 
-@pytest.fixture
-def fresh_redis(redis_url):
-    server = redis.Redis.from_url(redis_url)
-    server.flushdb()
-    yield redis_url
-    server.flushdb()
-
-
 @pytest.fixture(scope="module")
 def portals():
     with serve_portals(build_portals(scale=SCALE)) as servers:

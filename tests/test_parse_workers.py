@@ -12,6 +12,8 @@ import json
 import signal
 import sqlite3
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -31,11 +33,8 @@ VERSIONS = "select document_id, version, record from document_versions order by 
 
 
 @pytest.fixture
-def server(redis_url):
-    client = redis.Redis.from_url(redis_url)
-    client.flushdb()
-    yield client
-    client.flushdb()
+def server(fresh_redis):
+    return redis.Redis.from_url(fresh_redis)
 
 
 @pytest.fixture(scope="module")
@@ -67,29 +66,31 @@ def _collect_all(queue: ParseQueue, procs: list, timeout: float = 300) -> None:
             time.sleep(0.2)
 
 
-def _with_parse_log(data: Path) -> None:
+@contextmanager
+def writer_queue(unparsed: Path, where: Path, server) -> Iterator[tuple[Path, ParseQueue]]:
+    """A copy of the unparsed archive, every write of a parse logged, and the writer's queue on it."""
+    data = _copy(unparsed, where)
     with sqlite3.connect(data / "archive.db") as db:
         db.executescript(PARSE_LOG)
-
-
-def test_parse_workers_make_the_records_reparse_makes(unparsed, reference, server, redis_url, tmp_path):
-    data = _copy(unparsed, tmp_path / "data")
-    _with_parse_log(data)
     archive = Archive(data)
     try:
-        queue = ParseQueue(server, KEYS, archive)
+        yield data, ParseQueue(server, KEYS, archive)
+    finally:
+        archive.close()
+
+
+def test_parse_workers_make_the_records_reparse_makes(unparsed, reference, server, fresh_redis, tmp_path):
+    with writer_queue(unparsed, tmp_path / "data", server) as (data, queue):
         documents = _count(data, "select count(*) from documents")
         assert queue.dispatch() == documents >= 10
         assert queue.dispatch() == 0  # already handed out for the same inputs
-        procs = [_parse_worker(redis_url, data, "--jobs", "2", "--idle-exit", "2", log=tmp_path / f"w{i}.log")
+        procs = [_parse_worker(fresh_redis, data, "--jobs", "2", "--idle-exit", "2", log=tmp_path / f"w{i}.log")
                  for i in range(2)]
         _collect_all(queue, procs)
         for proc in procs:
             assert proc.wait(timeout=60) == 0
         assert queue.saved == documents and queue.dropped == 0
         assert queue.dispatch() == 0  # nothing stale is left
-    finally:
-        archive.close()
     logs = [(tmp_path / f"w{i}.log").read_text() for i in range(2)]
     parsed = [int(log.rsplit("Parsed ", 1)[1].split()[0]) for log in logs]
     assert sum(parsed) == documents, logs
@@ -100,14 +101,10 @@ def test_parse_workers_make_the_records_reparse_makes(unparsed, reference, serve
     assert not server.exists(KEYS.parse_jobs, KEYS.parse_pending, KEYS.parse_results, KEYS.parse_workers)
 
 
-def test_a_parse_worker_killed_mid_way_loses_and_repeats_nothing(unparsed, reference, server, redis_url, tmp_path):
-    data = _copy(unparsed, tmp_path / "data")
-    _with_parse_log(data)
-    archive = Archive(data)
-    try:
-        queue = ParseQueue(server, KEYS, archive)
+def test_a_parse_worker_killed_mid_way_loses_and_repeats_nothing(unparsed, reference, server, fresh_redis, tmp_path):
+    with writer_queue(unparsed, tmp_path / "data", server) as (data, queue):
         documents = queue.dispatch()
-        first = _parse_worker(redis_url, data, "--jobs", "1", log=tmp_path / "first.log")
+        first = _parse_worker(fresh_redis, data, "--jobs", "1", log=tmp_path / "first.log")
         deadline = time.monotonic() + 120
         while not server.llen(KEYS.parse_results):  # it has parsed something and holds more
             assert time.monotonic() < deadline and first.poll() is None, (tmp_path / "first.log").read_text()
@@ -116,23 +113,17 @@ def test_a_parse_worker_killed_mid_way_loses_and_repeats_nothing(unparsed, refer
         first.wait()
         assert server.llen(KEYS.parse_inflight(next(iter(server.smembers(KEYS.parse_workers))).decode())) > 0
         # a second writer pass saves what the killed worker sent; its held jobs go back once its heartbeat lapses
-        second = _parse_worker(redis_url, data, "--jobs", "2", "--idle-exit", "2", log=tmp_path / "second.log")
+        second = _parse_worker(fresh_redis, data, "--jobs", "2", "--idle-exit", "2", log=tmp_path / "second.log")
         _collect_all(queue, [second])
         assert second.wait(timeout=60) == 0
         assert queue.saved == documents
-    finally:
-        archive.close()
     assert _rows(data, RECORDS) == _rows(reference, RECORDS)
     log = _rows(data, "select document_id, input_fingerprint, count(*) from parse_log group by 1, 2")
     assert len(log) == documents and {n for _, _, n in log} == {1}  # nothing lost, nothing written twice
 
 
 def test_a_writer_killed_with_results_in_hand_saves_each_once(unparsed, server, tmp_path):
-    data = _copy(unparsed, tmp_path / "data")
-    _with_parse_log(data)
-    archive = Archive(data)
-    try:
-        queue = ParseQueue(server, KEYS, archive)
+    with writer_queue(unparsed, tmp_path / "data", server) as (data, queue):
         queue.dispatch()
         raw = server.lpop(KEYS.parse_jobs)
         _, job = decode_job(raw)
@@ -144,39 +135,28 @@ def test_a_writer_killed_with_results_in_hand_saves_each_once(unparsed, server, 
         assert queue.collect() == 1  # taken again after a restart: already saved, not written again
         assert queue.saved == 1
         assert not server.hexists(KEYS.parse_pending, job.doc_id)
-    finally:
-        archive.close()
     assert _count(data, "select count(*) from parse_log") == 1
 
 
 def test_a_result_for_inputs_the_document_no_longer_has_is_dropped(unparsed, server, tmp_path):
-    data = _copy(unparsed, tmp_path / "data")
-    archive = Archive(data)
-    try:
-        queue = ParseQueue(server, KEYS, archive)
+    with writer_queue(unparsed, tmp_path / "data", server) as (_, queue):
         queue.dispatch()
         _, job = decode_job(server.lpop(KEYS.parse_jobs))
         job.input_fingerprint = "0" * 64  # made from files the document has since replaced
         server.rpush(KEYS.parse_results, encode_result(DocumentResult(job, "{}", {}), "w1"))
         assert queue.collect() == 0 and queue.dropped == 1
-        assert archive.db.parse_of(job.doc_id) is None
-    finally:
-        archive.close()
+        assert queue.archive.db.parse_of(job.doc_id) is None
 
 
-def test_a_worker_of_another_parser_version_refuses_the_work(unparsed, server, redis_url, tmp_path):
-    data = _copy(unparsed, tmp_path / "data")
-    archive = Archive(data)
-    try:
-        ParseQueue(server, KEYS, archive).dispatch()
-    finally:
-        archive.close()
+def test_a_worker_of_another_parser_version_refuses_the_work(unparsed, server, fresh_redis, tmp_path):
+    with writer_queue(unparsed, tmp_path / "data", server) as (data, queue):
+        queue.dispatch()
     raw = server.lpop(KEYS.parse_jobs)
     _, job = decode_job(raw)
     old = json.dumps({**json.loads(encode_job(job)), "parser_version": "extract-0"}, ensure_ascii=False)
     server.lpush(KEYS.parse_jobs, old)
     queued = server.llen(KEYS.parse_jobs)
-    proc = _parse_worker(redis_url, data, "--jobs", "1", log=tmp_path / "w.log")
+    proc = _parse_worker(fresh_redis, data, "--jobs", "1", log=tmp_path / "w.log")
     assert proc.wait(timeout=60) == 1
     assert "the writer asks for parser extract-0" in (tmp_path / "w.log").read_text()
     assert server.llen(KEYS.parse_jobs) == queued and server.lindex(KEYS.parse_jobs, 0).decode() == old
