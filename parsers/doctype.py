@@ -15,6 +15,8 @@ logic. Order of evidence:
 2. otherwise enough standard tables or 说明 sections make a disclosure, whatever else the
    first lines say (a disclosure's own title may contain 公告 or 通知 wording); so does one
    of them under a title naming one department's budget or final account (a part published alone);
+   but only if the document states amounts: a portal's list of links or headlines names the
+   tables and sections too (2017年“三公”经费预算表 2017-02-10), and states none;
 3. otherwise the title says what the document is (通知, 办法, 招聘 …), else it is reported
    as having no budget tables and no 说明 sections.
 """
@@ -82,6 +84,10 @@ SECTIONS: tuple[Rule, ...] = (
 _NUMBER = r"(?:第[一二三四五六七八九十]+部分[:：、\s]*|[一二三四五六七八九十]+\s*[、.．]|[（(][一二三四五六七八九十\d]+[)）]|\d{1,2}\s*[、.．])"
 _SECTION_LINE = re.compile(rf"^\s*(?:{_NUMBER}\s*(?P<numbered>.+)|(?P<alone>\S.{{0,40}}))$")
 SECTION_CHARS = 16
+# A disclosure states amounts: in its tables (cells that are numbers) or its 说明 (…万元).
+_AMOUNT_SENTENCE = re.compile(r"\d[\d,，]*(?:\.\d+)?\s*(?:万元|元)")
+_NUMBER_CELL = re.compile(r"^\s*-?[\d,]+(?:\.\d+)?\s*$")
+MIN_AMOUNTS = 2  # numbers in 元 / 万元 in the text, or number cells in the tables
 MIN_TABLES = 2  # distinct standard tables that make a disclosure
 MIN_SECTIONS = 3  # distinct 说明 sections that make a disclosure (one of them income, expenditure or 三公)
 _CORE_SECTIONS = {"income", "expenditure", "three_public"}
@@ -166,6 +172,12 @@ def _section_evidence(files: list[ExtractedFile]) -> set[str]:
     return found
 
 
+def _states_amounts(files: list[ExtractedFile]) -> bool:
+    sentences = sum(len(_AMOUNT_SENTENCE.findall(p.text)) for f in files for p in f.paragraphs)
+    cells = sum(bool(_NUMBER_CELL.match(c)) for f in files for t in f.tables for r in t.rows for c in r)
+    return sentences >= MIN_AMOUNTS or cells >= MIN_AMOUNTS
+
+
 def _first_hit(rules: tuple[Rule, ...], lines: list[str], skip=lambda line: False) -> tuple[Rule, str] | None:
     for line in lines:
         if skip(line):
@@ -199,11 +211,14 @@ def classify(files: list[ExtractedFile], names_department=lambda line: False) ->
         return Verdict(False, f"{rule.why}: {_quote(line)}")
     tables = _table_evidence(files)
     sections = _section_evidence(files)
-    if len(tables) >= MIN_TABLES or (len(sections) >= MIN_SECTIONS and sections & _CORE_SECTIONS):
-        return Verdict(True, None)
+    structure = len(tables) >= MIN_TABLES or (len(sections) >= MIN_SECTIONS and sections & _CORE_SECTIONS)
     # a part published alone under its department's title (XX局2020年部门预算 over its 三公 table)
-    if (tables or sections & _CORE_SECTIONS) and any(names_department(t) for t in titles):
-        return Verdict(True, None)
+    part = bool(tables or sections & _CORE_SECTIONS) and any(names_department(t) for t in titles)
+    if structure or part:
+        if _states_amounts(files):
+            return Verdict(True, None)
+        return Verdict(False, "names budget tables or sections but states no amount (no sum in 元 or 万元, "
+                              "no table of numbers): a list of links or headlines")
     said = _first_hit(TITLES, titles)
     if said:
         rule, line = said

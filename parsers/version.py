@@ -6,4 +6,4 @@ table variant recognised, a pattern widened, a flag added or its severity change
 division-code package upgraded). Pure refactors and test-only changes do not bump it.
 """
 
-PARSER_VERSION = "extract-13"
+PARSER_VERSION = "extract-14"

@@ -122,7 +122,8 @@ def test_a_table_listing_several_units_gives_no_line():
 
 
 def test_headcounts_beside_their_breakdowns_and_a_units_own():
-    text = ("一、收入预算情况说明", "二、支出预算情况说明", "三、人员情况说明",
+    text = ("一、收入预算情况说明", "本部门2026年收入预算1,230.00万元。", "二、支出预算情况说明",
+            "本部门2026年支出预算1,230.00万元。", "三、人员情况说明",
             "截至上年底，本部门人员编制125人，其中行政编制111人，事业编制14人；实有人员119人，其中行政108人，事业11人。",
             "截止2025年底，西安市人工影响天气服务保障中心编制人数8人，实有人员7人。")
     figures = _parse([], text)["figures"]
@@ -164,7 +165,8 @@ def test_one_funds_parts_are_the_departments_only_when_the_fund_is_all_its_money
 
 
 def test_a_department_that_says_it_has_no_government_fund_money():
-    headings = ("一、收入预算情况说明", "二、支出预算情况说明", "四、政府性基金预算支出情况")
+    headings = ("一、收入预算情况说明", "本部门2026年收入预算1,230.00万元。", "二、支出预算情况说明",
+                "本部门2026年支出预算1,230.00万元。", "四、政府性基金预算支出情况")
     figures = _parse([], (*headings, "本部门无当年政府性基金预算收支，并已公开空表。"))["figures"]
     assert figures["income_gov_fund"] == "0.00"
     # spending only: it says nothing of the income
@@ -192,7 +194,7 @@ def test_a_source_given_as_part_of_the_whole_with_the_carry_over():
 
 
 def test_a_number_a_scan_was_misread_is_no_flag_about_the_document():
-    lines = ("测试局2026年部门预算", "三、支出预算情况说明", "项目支出7,552.920.000.00万元。")
+    lines = ("测试局2026年部门预算", "三、支出预算情况说明", "基本支出1,230.00万元，项目支出7,552.920.000.00万元。")
     paragraphs = [Paragraph(p, Where(F, 1), ocr=True) for p in lines]
     record = parse_disclosure([ExtractedFile(name=F, format="pdf-ocr", paragraphs=paragraphs, ocr=True)], Context())
     assert not [f for f in record["flags"] if f["type"] == "malformed_number"]
