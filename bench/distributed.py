@@ -71,6 +71,7 @@ class PeakRss:
 
     def _sample(self) -> None:
         while not self._stop.is_set():
+            children = _children_by_parent()
             for name, proc in self.procs.items():
                 if proc.poll() is not None:
                     continue
@@ -81,7 +82,7 @@ class PeakRss:
                     self.cpu_s[name] = _cpu_seconds(proc.pid)
                 except (FileNotFoundError, ProcessLookupError):
                     pass
-                for child in _children(proc.pid):
+                for child in children.get(proc.pid, []):
                     with contextlib.suppress(FileNotFoundError, ProcessLookupError):
                         self.children_cpu[name][child] = _cpu_seconds(child)
             if all(p.poll() is not None for p in self.procs.values()):
@@ -104,12 +105,12 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _children(pid: int) -> list[int]:
-    found = []
+def _children_by_parent() -> dict[int, list[int]]:
+    """Every process's children, from one pass over /proc."""
+    found: dict[int, list[int]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(stat.parent.name))
+            found.setdefault(int(stat.read_text().rsplit(")", 1)[1].split()[1]), []).append(int(stat.parent.name))
         except (OSError, ValueError, IndexError):
             continue
     return found

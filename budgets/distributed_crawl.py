@@ -14,7 +14,7 @@ from collections.abc import Callable
 from scrapy import Request
 
 from crawler.distributed import frontier
-from crawler.distributed.keys import Keys
+from crawler.distributed.keys import Keys, live_members
 from crawler.distributed.session import CrawlConfig, crawl_fields, crawl_stats
 from crawler.distributed.worker import quiet_scrapy_redis
 
@@ -102,11 +102,9 @@ def crawl_status(server, keys: Keys) -> dict:
     status: dict = {"crawl": int(crawl["id"]) if crawl.get("id") else None, "state": crawl.get("state"),
                     "started": float(crawl["started"]) if crawl.get("started") else None,
                     **frontier.snapshot(server, keys), "failed_items": server.llen(keys.items_failed),
-                    "live_workers": sorted(w.decode() for w in server.smembers(keys.workers)
-                                           if server.exists(keys.alive(w.decode())))}
+                    "live_workers": live_members(server, keys.workers, keys.alive)}
     status["parse"] = {"queued": server.llen(keys.parse_jobs), "pending": server.hlen(keys.parse_pending),
-                       "live_workers": sorted(w.decode() for w in server.smembers(keys.parse_workers)
-                                              if server.exists(keys.parse_alive(w.decode())))}
+                       "live_workers": live_members(server, keys.parse_workers, keys.parse_alive)}
     if status["crawl"]:
         status["stats"] = crawl_stats(server, keys, status["crawl"])
     if crawl.get("state") == "finished":

@@ -250,12 +250,13 @@ class Ingest:
         elif kind in ("page", "document", "gone"):
             counts = self._counts[run_id]
             item = item_from_message(message)
-            ArchiveWriter(db, run_id, self.regions_of(crawl_id),
-                          lambda name: counts.__setitem__(name, counts[name] + 1)).write(item)
+            writer = ArchiveWriter(db, run_id, self.regions_of(crawl_id),
+                                   lambda name: counts.__setitem__(name, counts[name] + 1))
             if isinstance(item, DocumentItem):
                 self._new_documents += 1
-                if doc_id := db.document_for_url(item.page_url):
-                    self._written_docs.add(doc_id)
+                self._written_docs.add(writer.document(item))
+            else:
+                writer.write(item)
         else:
             raise ValueError(f"unknown message kind {kind!r}")
 

@@ -25,7 +25,7 @@ from dataclasses import asdict
 from archive import Archive
 from budgets.parse_job import DocumentJob, DocumentResult
 from budgets.process import ProcessReport, current_fingerprint, save_result, stale_jobs
-from crawler.distributed.keys import Keys
+from crawler.distributed.keys import Keys, live_members
 from parsers.model import Context
 from parsers.version import PARSER_VERSION
 
@@ -80,13 +80,14 @@ class ParseQueue:
     def dispatch(self, doc_ids: Iterable[str] | None = None) -> int:
         """Queue a job for every document (of `doc_ids`, default all) whose record is missing or
         stale and not already queued for the same inputs; returns how many were queued."""
-        db = self.archive.db
-        docs = list(db.documents(doc_ids))
-        pending = {k.decode(): v.decode() for k, v in self.server.hgetall(self.keys.parse_pending).items()}
+        docs = list(self.archive.db.documents(doc_ids))
+        jobs = list(stale_jobs(self.archive, docs, False, ProcessReport()))
+        # only these documents' entries: the pending hash holds every job out, millions in a national crawl
+        pending = self.server.hmget(self.keys.parse_pending, [j.doc_id for j in jobs]) if jobs else []
         queued = 0
         pipe = self.server.pipeline(transaction=True)
-        for job in stale_jobs(self.archive, docs, False, ProcessReport()):
-            if pending.get(job.doc_id) == job.input_fingerprint:
+        for job, out in zip(jobs, pending):
+            if out is not None and out.decode() == job.input_fingerprint:
                 continue
             pipe.rpush(self.keys.parse_jobs, encode_job(job))
             pipe.hset(self.keys.parse_pending, job.doc_id, job.input_fingerprint)
@@ -99,8 +100,7 @@ class ParseQueue:
         return int(self._requeue(keys=[self.keys.parse_workers, self.keys.parse_jobs], args=[self.keys.prefix]))
 
     def workers_alive(self) -> int:
-        return sum(bool(self.server.exists(self.keys.parse_alive(w.decode())))
-                   for w in self.server.smembers(self.keys.parse_workers))
+        return len(live_members(self.server, self.keys.parse_workers, self.keys.parse_alive))
 
     def withdraw(self) -> None:
         """Take back every job not yet started (the writer parses them itself); results of jobs
@@ -115,7 +115,8 @@ class ParseQueue:
         return int(self.server.hlen(self.keys.parse_pending))
 
     def collect(self, limit: int = 100) -> int:
-        """Save up to `limit` results (first any a stopped writer had taken); returns how many were saved."""
+        """Save up to `limit` results (first any a stopped writer had taken); returns how many were
+        for the documents' current inputs (saved now, or already saved before a restart)."""
         raws = self.server.lrange(self.keys.parse_results_processing, 0, -1)
         if not raws:
             pipe = self.server.pipeline(transaction=True)

@@ -75,7 +75,8 @@ class ArchiveWriter:
         for link in item.offsite_links:
             db.save_offsite(link, item.url)
 
-    def document(self, item: DocumentItem) -> None:
+    def document(self, item: DocumentItem) -> str:
+        """Write a document's item; returns the document's id."""
         db = self.db
         fingerprint = document_fingerprint(item)
         doc_id = db.document_for_url(item.page_url)
@@ -98,6 +99,7 @@ class ArchiveWriter:
                "region_hint": json.dumps(self.regions.get(item.portal) or {}, ensure_ascii=False)}
         outcome = db.save_document(doc, [f.as_row() for f in item.files], item.page_url, role)
         self.count(f"budgets/documents/{outcome}")
+        return doc_id
 
     def _keep_archived_files(self, doc_id: str, item: DocumentItem) -> None:
         """A file that fails now but was archived before keeps its archived bytes: an outage is not a revision."""

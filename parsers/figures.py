@@ -1034,9 +1034,9 @@ def _fund_is_whole(sentence: str, wholes: frozenset[Decimal] | set[Decimal]) -> 
     return to_yuan(numbers[0].number.value, numbers[0].number.unit or "元") in wholes
 
 
-def _whole_before(before: str) -> Decimal | None:
+def _whole_before(segment: str, label_at: int) -> Decimal | None:
     """The amount a label's sentence breaks down when the label opens its 其中 list."""
-    wm = _WHOLE_BEFORE.search(before[-60:])
+    wm = _WHOLE_BEFORE.search(segment, max(0, label_at - 60), label_at)
     amounts = find_amounts(wm.group("amt")) if wm else []
     if not amounts or amounts[0].number.status != "ok" or amounts[0].number.value is None:
         return None
@@ -1101,7 +1101,7 @@ def text_readings(files: list[ExtractedFile], out: Collector, doc_kind: str | No
                     continue
                 unit = number.unit or "元"
                 out.readings.append(Reading(key, to_yuan(number.value, unit), where, printed, "text", "text",
-                                            tolerance(number, unit), whole=_whole_before(segment[:m.start()])))
+                                            tolerance(number, unit), whole=_whole_before(segment, m.start())))
         for key, hrx in _HEADCOUNTS:
             # several different counts are several units' (a 说明 that lists its sub-units): none is the department's
             found = [hm for hm in hrx.finditer(flow.text) if _department_count(flow.text, hm)]

@@ -54,26 +54,26 @@ def _agreed(readings: list[Reading], key: str) -> Decimal | None:
     return None
 
 
-def _with_carryover(readings: list[Reading]) -> Decimal | None:
-    """The department's whole including a carry-over that is not nil: 本年收入合计 + 上年结转,
-    which a budget spends as 本年支出合计 (a budget plans no 结转下年)."""
+def _with_carryover(readings: list[Reading]) -> tuple[Decimal, Decimal] | None:
+    """(the department's whole including the carry-over, the carry-over) where the carry-over is
+    not nil: 本年收入合计 + 上年结转, which a budget spends as 本年支出合计 (it plans no 结转下年)."""
     carry = _agreed(readings, "income_carryover")
     if not carry:
         return None
     income = _agreed(readings, "income_total")
-    if income is not None:
-        return income + carry
-    return _agreed(readings, "expenditure_total")
+    whole = income + carry if income is not None else _agreed(readings, "expenditure_total")
+    return None if whole is None else (whole, carry)
 
 
 def _parts_with_carryover(readings: list[Reading], doc_kind: str | None) -> list[Rejection]:
     """A source of income given as a part of the whole including the carry-over holds its own
     carry-over: it is not this year's income from that source."""
-    whole = _with_carryover(readings) if doc_kind == "budget" else None
-    if whole is None:
+    found = _with_carryover(readings) if doc_kind == "budget" else None
+    if found is None:
         return []
+    whole, carry = found
     return [Rejection(r, f"a part of {value_str('income_total', r.whole)}, the whole with the carry-over "
-                         f"({value_str('income_carryover', _agreed(readings, 'income_carryover') or 0)}): "
+                         f"({value_str('income_carryover', carry)}): "
                          "this source's money with its carry-over, not this year's income")
             for r in readings
             if r.key in FUND_INCOME_KEYS and r.whole is not None and abs(r.whole - whole) <= 2 * _WAN_SLACK]
@@ -83,7 +83,8 @@ def apply_document_rules(collected: Collector, files: list[ExtractedFile], doc_k
     """Readings the document itself says are not what their label suggests."""
     rejected = _parts_with_carryover(collected.readings, doc_kind)
     if rejected:
-        collected.readings = [r for r in collected.readings if all(r is not x.reading for x in rejected)]
+        parts = {id(x.reading) for x in rejected}
+        collected.readings = [r for r in collected.readings if id(r) not in parts]
     said = next((m.group(0) for f in files if (m := CARRYOVER_INSIDE.search(f.text))), None)
     if said:
         keep = []

@@ -9,8 +9,10 @@ document no longer has is dropped; a worker of another parser version refuses th
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sqlite3
+import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -45,10 +47,7 @@ def reference(unparsed, tmp_path_factory) -> Path:
     return data
 
 
-def _parse_worker(redis_url: str, data: Path, *extra: str, log: Path):
-    import os
-    import subprocess
-
+def _parse_worker(redis_url: str, data: Path, *extra: str, log: Path) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     with open(log, "w") as out:
         return subprocess.Popen([*BUDGETS, "parse-worker", "--redis", redis_url, "--heartbeat", "1", *extra,

@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import socket
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import redis
@@ -19,6 +20,11 @@ def connect(url: str) -> redis.Redis:
     except redis.RedisError as exc:
         raise ConnectionError(f"cannot reach Redis at {url}: {exc}") from exc
     return client
+
+
+def live_members(server, members: str, alive: Callable[[str], str]) -> list[str]:
+    """The workers registered in the set `members` whose heartbeat key `alive(id)` still exists."""
+    return sorted(w.decode() for w in server.smembers(members) if server.exists(alive(w.decode())))
 
 
 def new_worker_id() -> str:
